@@ -1,0 +1,94 @@
+/* ceremony verify: the verdict on an evidence repository (first layer: authenticity and integrity). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "cli/options.h"
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/file.h"
+#include "common/hash.h"
+#include "common/pgpwords.h"
+#include "verifier/evidence_check.h"
+
+#define SCENARIO_FILE_MAX (16 * 1024 * 1024)
+
+enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_CLOSING_HASH };
+static const struct cli_option options[] = {
+	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+	[OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
+	[OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX", "the closing hash read out at the ceremony (catches truncation)"},
+};
+#define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+
+static int print_verdict(const struct findings *findings, const struct evidence_check_result *result)
+{
+	struct buf words = buf_make(1024);
+	char hex[65];
+	int r;
+
+	findings_print(findings, stdout);
+	if (findings_total(findings) > 0) {
+		printf("NOT VERIFIED: %zu finding%s in %s\n", findings_total(findings),
+		       findings_total(findings) == 1 ? "" : "s", result->ceremony[0] ? result->ceremony : "the evidence");
+		return EXIT_REFUSED;
+	}
+	hex_encode(result->last_record_sha256, 32, hex);
+	if ((r = pgpwords_append(&words, result->last_record_sha256, 32)) != 0)
+		return r;
+	printf("ceremony %s: %zu records, %zu signatures checked, authentic and intact\n", result->ceremony,
+	       result->records, result->signatures_checked);
+	printf("last record hash: %s\n                  %s\n", hex, (const char *)words.data);
+	buf_free(&words);
+	if (!result->closed) {
+		printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
+		return EXIT_INCOMPLETE;
+	}
+	printf("verdict: VERIFIED (closed; the closing hash is the last record hash)\n");
+	return EXIT_OK;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+	struct evidence_check_options check = {NULL, NULL};
+	struct evidence_check_result result;
+	struct findings findings = {0};
+	struct buf scenario = buf_make(SCENARIO_FILE_MAX);
+	uint8_t closing[32], scenario_hash[32];
+	struct cli_args args;
+	const char *hex;
+	int r;
+
+	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
+		return r;
+	if (args.help) {
+		cli_print_help("verify -e DIR [-s SCENARIO] [--closing-hash HEX]",
+			       "Check an evidence repository: every object intact, one linear branch, every record\n"
+			       "chained to the one before, every sign-off and commit signature valid and by a key of the\n"
+			       "roster pinned in the genesis record, each person counted once. Prints one line per\n"
+			       "finding. Exit 0: verified and closed; 3: authentic but not closed; 1: findings; 2: the\n"
+			       "check could not run (unreadable input).",
+			       options, OPTION_COUNT);
+		return EXIT_OK;
+	}
+	if (args.positional_count != 0)
+		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
+	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0)
+		return r;
+	if ((hex = cli_value(&args, OPT_CLOSING_HASH)) != NULL) {
+		if (hex_decode_exact(hex, strlen(hex), closing, sizeof(closing)) != 0)
+			return err_set(CER_ERR_USAGE, "--closing-hash: expected 64 hex digits");
+		check.closing_hash = closing;
+	}
+	if (cli_value(&args, OPT_SCENARIO) != NULL) {
+		if ((r = file_read_all(cli_value(&args, OPT_SCENARIO), scenario.limit, &scenario)) != 0)
+			return r;
+		sha256_digest(scenario.data, scenario.len, scenario_hash);
+		buf_free(&scenario);
+		check.scenario_hash = scenario_hash;
+	}
+	if ((r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result)) == 0)
+		r = print_verdict(&findings, &result);
+	findings_free(&findings);
+	return r;
+}

@@ -1,0 +1,121 @@
+#include "common/file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/error.h"
+
+int file_read_all(const char *path, size_t max, struct buf *out)
+{
+	uint8_t chunk[16384];
+	struct stat st;
+	ssize_t n;
+	int fd, r = 0;
+
+	buf_reset(out);
+	/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever before we can refuse it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return err_set(errno == ENOENT ? CER_ERR_NOT_FOUND : CER_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0) {
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = err_set(CER_ERR_IO, "%s: not a regular file", path);
+		goto out;
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if ((uint64_t)st.st_size > (uint64_t)max) {
+		r = err_set(CER_ERR_FORMAT, "%s: too large (%lld bytes, at most %zu)", path, (long long)st.st_size, max);
+		goto out;
+	}
+	/* Read to EOF rather than trusting st_size: the file may change under us, the limit still holds. */
+	for (;;) {
+		n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > max) {
+			r = err_set(CER_ERR_FORMAT, "%s: too large (more than %zu bytes)", path, max);
+			goto out;
+		}
+		if ((r = buf_append(out, chunk, (size_t)n)) != 0) {
+			err_context(r, "%s", path);
+			goto out;
+		}
+	}
+out:
+	close(fd);
+	if (r != 0)
+		buf_reset(out);
+	return r;
+}
+
+static int write_fully(int fd, const uint8_t *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int file_sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(CER_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (fsync(fd) != 0) {
+		int saved = errno;
+		close(fd);
+		return err_set(CER_ERR_IO, "%s: fsync: %s", dir, strerror(saved));
+	}
+	close(fd);
+	return 0;
+}
+
+int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char tmp[4096], dir[4096];
+	int fd, n, r = 0;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	if (n < 0 || (size_t)n >= sizeof(tmp) || strlen(path) >= sizeof(dir))
+		return err_set(CER_ERR_USAGE, "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
+	if (write_fully(fd, data, len) != 0 || fsync(fd) != 0) {
+		r = err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return r;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return r;
+	}
+	memcpy(dir, path, strlen(path) + 1);
+	return file_sync_dir(dirname(dir));
+}

@@ -1,0 +1,22 @@
+/* Safe file I/O: bounded reads, and writes that land whole or not at all. */
+#ifndef CEREMONY_COMMON_FILE_H
+#define CEREMONY_COMMON_FILE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "common/buf.h"
+
+/* Read a whole regular file of at most `max` bytes into `out` (reset first).
+ * Errors name the path: missing, not a regular file, larger than max, unreadable. */
+__attribute__((warn_unused_result)) int file_read_all(const char *path, size_t max, struct buf *out);
+
+/* Write `len` bytes to `path` atomically: a temporary file beside it (O_EXCL, `mode`), fsync,
+ * rename over `path`, fsync of the directory. A crash leaves either the old file or the new one. */
+__attribute__((warn_unused_result)) int file_write_atomic(const char *path, const void *data, size_t len,
+							   mode_t mode);
+
+/* fsync a directory, so that a rename or a new entry in it is durable. */
+__attribute__((warn_unused_result)) int file_sync_dir(const char *dir);
+
+#endif

@@ -1,0 +1,483 @@
+#include "evidence/record.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libxml/tree.h>
+
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/xml.h"
+
+#define NS RECORD_NAMESPACE
+
+static const char *const type_names[] = {
+	[RECORD_GENESIS] = "genesis",
+	[RECORD_STEP] = "step",
+	[RECORD_CLOSE] = "close",
+};
+
+const char *record_type_name(enum record_type type)
+{
+	if ((size_t)type >= sizeof(type_names) / sizeof(type_names[0]))
+		return NULL;
+	return type_names[type];
+}
+
+int record_new(struct record **out)
+{
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+void record_free(struct record *record)
+{
+	if (record == NULL)
+		return;
+	roster_free(record->roster);
+	free(record->recorder_version);
+	free(record->recorder_build);
+	for (size_t i = 0; i < record->value_count; i++) {
+		free(record->values[i].name);
+		free(record->values[i].value);
+	}
+	free(record->values);
+	free(record->note);
+	free(record);
+}
+
+/* Ceremony ids, step ids and value names share the participant id alphabet. */
+static int id_valid(const char *id)
+{
+	return roster_id_valid(id, strlen(id));
+}
+
+static int text_valid(const char *text, size_t max)
+{
+	size_t len = strlen(text);
+
+	if (len > max)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)text[i] < 0x20 && text[i] != '\t' && text[i] != '\n')
+			return 0;
+	return 1;
+}
+
+int record_add_value(struct record *record, const char *name, const char *value)
+{
+	struct record_value *grown;
+
+	if (!id_valid(name))
+		return err_set(CER_ERR_USAGE, "value name \"%s\" is not an id (a-z, 0-9, '.', '_', '-')", name);
+	if (!text_valid(value, RECORD_VALUE_MAX))
+		return err_set(CER_ERR_USAGE, "value of %s is longer than %d bytes or holds control characters", name,
+			       RECORD_VALUE_MAX);
+	if (record->value_count >= RECORD_VALUES_MAX)
+		return err_set(CER_ERR_USAGE, "more than %d values in one record", RECORD_VALUES_MAX);
+	for (size_t i = 0; i < record->value_count; i++)
+		if (strcmp(record->values[i].name, name) == 0)
+			return err_set(CER_ERR_USAGE, "value %s given twice", name);
+	grown = realloc(record->values, (record->value_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	record->values = grown;
+	grown[record->value_count].name = strdup(name);
+	grown[record->value_count].value = strdup(value);
+	record->value_count++;
+	if (grown[record->value_count - 1].name == NULL || grown[record->value_count - 1].value == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+void record_time_now(char out[RECORD_TIME_CHARS + 1])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(out, RECORD_TIME_CHARS + 1, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static int time_valid(const char *t)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+
+	if (strlen(t) != RECORD_TIME_CHARS)
+		return 0;
+	for (size_t i = 0; i < RECORD_TIME_CHARS; i++) {
+		if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- serialize ---- */
+
+static int put_element(struct buf *out, const char *indent, const char *name, const char *text)
+{
+	int r;
+
+	if ((r = buf_printf(out, "%s<%s>", indent, name)) != 0 || (r = xml_escape_append(out, text)) != 0)
+		return r;
+	return buf_printf(out, "</%s>\n", name);
+}
+
+static int put_hex(struct buf *out, const char *name, const uint8_t digest[32])
+{
+	char hex[65];
+
+	hex_encode(digest, 32, hex);
+	return put_element(out, "  ", name, hex);
+}
+
+static int serialize_genesis_payload(const struct record *record, struct buf *out)
+{
+	struct buf line = buf_make(1024);
+	int r = 0;
+
+	if (record->roster == NULL || record->roster->participant_count == 0)
+		return err_set(CER_ERR_USAGE, "a genesis record needs a roster");
+	if (record->recorder_version == NULL || record->recorder_build == NULL ||
+	    !text_valid(record->recorder_version, 128) || !text_valid(record->recorder_build, 128))
+		return err_set(CER_ERR_USAGE, "a genesis record needs the recorder's version and build");
+	if ((r = buf_append_str(out, "    <roster>\n")) != 0)
+		return r;
+	for (size_t p = 0; p < record->roster->participant_count && r == 0; p++) {
+		r = buf_printf(out, "      <participant id=\"%s\">\n", record->roster->participants[p]);
+		for (size_t k = 0; k < record->roster->key_count && r == 0; k++) {
+			if (record->roster->keys[k].participant != p)
+				continue;
+			buf_reset(&line);
+			if ((r = sshkey_public_format_line(&record->roster->keys[k].key, &line)) == 0)
+				r = put_element(out, "        ", "key", (const char *)line.data);
+		}
+		if (r == 0)
+			r = buf_append_str(out, "      </participant>\n");
+	}
+	buf_free(&line);
+	if (r == 0)
+		r = buf_append_str(out, "    </roster>\n    <recorder version=\"");
+	if (r == 0)
+		r = xml_escape_append(out, record->recorder_version);
+	if (r == 0)
+		r = buf_append_str(out, "\" build=\"");
+	if (r == 0)
+		r = xml_escape_append(out, record->recorder_build);
+	if (r == 0)
+		r = buf_append_str(out, "\"/>\n");
+	return r;
+}
+
+static int serialize_step_payload(const struct record *record, struct buf *out)
+{
+	int r = 0;
+
+	for (size_t i = 0; i < record->value_count && r == 0; i++) {
+		if ((r = buf_printf(out, "    <value name=\"%s\">", record->values[i].name)) == 0 &&
+		    (r = xml_escape_append(out, record->values[i].value)) == 0)
+			r = buf_append_str(out, "</value>\n");
+	}
+	if (r == 0 && record->note != NULL) {
+		if (!text_valid(record->note, RECORD_NOTE_MAX))
+			return err_set(CER_ERR_USAGE, "note longer than %d bytes or holding control characters",
+				       RECORD_NOTE_MAX);
+		r = put_element(out, "    ", "note", record->note);
+	}
+	return r;
+}
+
+static int check_header_fields(const struct record *record)
+{
+	if (!id_valid(record->ceremony))
+		return err_set(CER_ERR_USAGE, "ceremony id \"%s\" is not 1-64 characters of a-z, 0-9, '.', '_', '-'",
+			       record->ceremony);
+	if (!id_valid(record->step))
+		return err_set(CER_ERR_USAGE, "step id \"%s\" is not 1-64 characters of a-z, 0-9, '.', '_', '-'",
+			       record->step);
+	if (!roster_id_valid(record->actor, strlen(record->actor)))
+		return err_set(CER_ERR_USAGE, "actor \"%s\" is not a participant id", record->actor);
+	if (record->sequence > RECORD_SEQUENCE_MAX || record->session == 0)
+		return err_set(CER_ERR_USAGE, "sequence or session out of range");
+	if (!time_valid(record->time))
+		return err_set(CER_ERR_USAGE, "time \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", record->time);
+	if (record_type_name(record->type) == NULL)
+		return err_set(CER_ERR_USAGE, "unknown record type");
+	if ((record->type == RECORD_GENESIS) != (record->sequence == 0))
+		return err_set(CER_ERR_USAGE, "the genesis record is sequence 0, and only it");
+	return 0;
+}
+
+int record_serialize(const struct record *record, struct buf *out)
+{
+	int r;
+
+	if ((r = check_header_fields(record)) != 0)
+		return r;
+	if ((r = buf_append_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+				     "<record xmlns=\"" NS "\" version=\"" RECORD_VERSION "\">\n")) != 0 ||
+	    (r = put_element(out, "  ", "ceremony", record->ceremony)) != 0 ||
+	    (r = put_hex(out, "scenario-sha256", record->scenario_sha256)) != 0 ||
+	    (r = buf_printf(out, "  <session>%u</session>\n  <sequence>%u</sequence>\n", record->session,
+			    record->sequence)) != 0 ||
+	    (r = put_hex(out, "previous-sha256", record->previous_sha256)) != 0 ||
+	    (r = put_element(out, "  ", "step", record->step)) != 0 ||
+	    (r = put_element(out, "  ", "type", record_type_name(record->type))) != 0 ||
+	    (r = put_element(out, "  ", "time", record->time)) != 0 ||
+	    (r = put_element(out, "  ", "actor", record->actor)) != 0 || (r = buf_append_str(out, "  <payload>\n")) != 0)
+		return r;
+	r = record->type == RECORD_GENESIS ? serialize_genesis_payload(record, out) : serialize_step_payload(record, out);
+	if (r != 0)
+		return r;
+	if ((r = buf_append_str(out, "  </payload>\n</record>\n")) != 0)
+		return r;
+	if (out->len > RECORD_BYTES_MAX)
+		return err_set(CER_ERR_USAGE, "record larger than %d bytes", RECORD_BYTES_MAX);
+	return 0;
+}
+
+/* ---- parse ---- */
+
+/* The text of the next element `name`, copied into a fixed field of `size` bytes. */
+static int take_text(xmlNode **cursor, const char *name, char *field, size_t size)
+{
+	static const char *const none[] = {NULL};
+	xmlNode *el;
+	char *text = NULL;
+	int r;
+
+	if ((r = xml_expect(cursor, NS, name, &el)) != 0 || (r = xml_check_attributes(el, none)) != 0 ||
+	    (r = xml_text(el, size - 1, &text)) != 0)
+		return r;
+	memcpy(field, text, strlen(text) + 1);
+	free(text);
+	return 0;
+}
+
+static int take_id(xmlNode **cursor, const char *name, char *field, size_t size)
+{
+	int r;
+
+	if ((r = take_text(cursor, name, field, size)) != 0)
+		return r;
+	if (!roster_id_valid(field, strlen(field)))
+		return err_set(CER_ERR_FORMAT, "<%s> \"%s\" is not an id (a-z, 0-9, '.', '_', '-')", name, field);
+	return 0;
+}
+
+static int take_digest(xmlNode **cursor, const char *name, uint8_t digest[32])
+{
+	char hex[65];
+	int r;
+
+	if ((r = take_text(cursor, name, hex, sizeof(hex))) != 0)
+		return r;
+	for (const char *p = hex; *p; p++)
+		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+			return err_set(CER_ERR_FORMAT, "<%s> is not 64 lower-case hex digits", name);
+	if (hex_decode_exact(hex, strlen(hex), digest, 32) != 0)
+		return err_set(CER_ERR_FORMAT, "<%s> is not 64 lower-case hex digits", name);
+	return 0;
+}
+
+/* A decimal number without sign or leading zeros, at most `max`. */
+static int take_number(xmlNode **cursor, const char *name, uint32_t max, uint32_t *out)
+{
+	char text[12];
+	uint64_t v = 0;
+	int r;
+
+	if ((r = take_text(cursor, name, text, sizeof(text))) != 0)
+		return r;
+	if (text[0] == '\0' || (text[0] == '0' && text[1] != '\0'))
+		return err_set(CER_ERR_FORMAT, "<%s> is not a decimal number without leading zeros", name);
+	for (const char *p = text; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return err_set(CER_ERR_FORMAT, "<%s> is not a decimal number", name);
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > max)
+		return err_set(CER_ERR_FORMAT, "<%s> %llu is out of range (at most %u)", name, (unsigned long long)v, max);
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_participant(struct roster *roster, xmlNode *el)
+{
+	static const char *const id_only[] = {"id", NULL};
+	static const char *const none[] = {NULL};
+	xmlNode *cursor = xml_children(el), *key_el;
+	char *id = NULL, *line = NULL;
+	int r, keys = 0;
+
+	if ((r = xml_check_attributes(el, id_only)) != 0 || (r = xml_attribute(el, "id", ROSTER_ID_MAX, &id)) != 0)
+		return r;
+	while ((r = xml_optional(&cursor, NS, "key", &key_el)) == 1) {
+		struct sshkey_public key;
+		keys++;
+		if ((r = xml_check_attributes(key_el, none)) != 0 || (r = xml_text(key_el, SSHKEY_LINE_MAX, &line)) != 0)
+			break;
+		if ((r = sshkey_public_parse_line(&key, line, strlen(line))) != 0) {
+			err_context(r, "line %d: participant %s", key_el->line, id);
+			break;
+		}
+		free(line);
+		line = NULL;
+		if ((r = roster_add_key(roster, id, &key)) != 0) {
+			err_context(r, "line %d", key_el->line);
+			break;
+		}
+	}
+	if (r == 0 && keys == 0)
+		r = err_set(CER_ERR_FORMAT, "line %d: participant %s has no key", el->line, id);
+	if (r == 0)
+		r = xml_expect_end(&cursor, NS, el);
+	free(line);
+	free(id);
+	return r;
+}
+
+static int parse_genesis_payload(struct record *record, xmlNode *payload)
+{
+	static const char *const none[] = {NULL};
+	static const char *const recorder_attrs[] = {"version", "build", NULL};
+	xmlNode *cursor = xml_children(payload), *roster_el, *recorder_el, *p_el, *pc;
+	int r;
+
+	if ((r = xml_expect(&cursor, NS, "roster", &roster_el)) != 0 || (r = xml_check_attributes(roster_el, none)) != 0)
+		return r;
+	if ((r = roster_new(&record->roster)) != 0)
+		return r;
+	pc = xml_children(roster_el);
+	while ((r = xml_optional(&pc, NS, "participant", &p_el)) == 1)
+		if ((r = parse_participant(record->roster, p_el)) != 0)
+			return r;
+	if (r < 0 || (r = xml_expect_end(&pc, NS, roster_el)) != 0)
+		return r;
+	if (record->roster->participant_count == 0)
+		return err_set(CER_ERR_FORMAT, "line %d: the roster names no participant", roster_el->line);
+	if ((r = xml_expect(&cursor, NS, "recorder", &recorder_el)) != 0 ||
+	    (r = xml_check_attributes(recorder_el, recorder_attrs)) != 0 ||
+	    (r = xml_attribute(recorder_el, "version", 128, &record->recorder_version)) != 0 ||
+	    (r = xml_attribute(recorder_el, "build", 128, &record->recorder_build)) != 0)
+		return r;
+	if (recorder_el->children != NULL)
+		return err_set(CER_ERR_FORMAT, "line %d: <recorder> must be empty", recorder_el->line);
+	return xml_expect_end(&cursor, NS, payload);
+}
+
+static int parse_step_payload(struct record *record, xmlNode *payload)
+{
+	static const char *const name_only[] = {"name", NULL};
+	static const char *const none[] = {NULL};
+	xmlNode *cursor = xml_children(payload), *el;
+	char *name = NULL, *value = NULL;
+	int r;
+
+	while ((r = xml_optional(&cursor, NS, "value", &el)) == 1) {
+		if ((r = xml_check_attributes(el, name_only)) != 0 ||
+		    (r = xml_attribute(el, "name", RECORD_ID_MAX, &name)) != 0 ||
+		    (r = xml_text(el, RECORD_VALUE_MAX, &value)) != 0 || (r = record_add_value(record, name, value)) != 0) {
+			if (r == CER_ERR_USAGE)
+				r = CER_ERR_FORMAT;
+			err_context(r, "line %d", el->line);
+			break;
+		}
+		free(name);
+		free(value);
+		name = value = NULL;
+	}
+	free(name);
+	free(value);
+	if (r < 0)
+		return r;
+	if ((r = xml_optional(&cursor, NS, "note", &el)) < 0)
+		return r;
+	if (r == 1 && ((r = xml_check_attributes(el, none)) != 0 || (r = xml_text(el, RECORD_NOTE_MAX, &record->note)) != 0))
+		return r;
+	return xml_expect_end(&cursor, NS, payload);
+}
+
+static int parse_type(xmlNode **cursor, enum record_type *out)
+{
+	char text[16];
+	int r;
+
+	if ((r = take_text(cursor, "type", text, sizeof(text))) != 0)
+		return r;
+	for (size_t t = 0; t < sizeof(type_names) / sizeof(type_names[0]); t++) {
+		if (strcmp(text, type_names[t]) == 0) {
+			*out = (enum record_type)t;
+			return 0;
+		}
+	}
+	return err_set(CER_ERR_FORMAT, "unknown record type \"%s\"", text);
+}
+
+static int parse_record_element(struct record *record, xmlNode *root)
+{
+	static const char *const root_attrs[] = {"version", NULL};
+	xmlNode *cursor = xml_children(root), *payload;
+	char *version = NULL;
+	int r;
+
+	if ((r = xml_check_attributes(root, root_attrs)) != 0 || (r = xml_attribute(root, "version", 8, &version)) != 0)
+		return r;
+	r = strcmp(version, RECORD_VERSION) == 0 ? 0
+						 : err_set(CER_ERR_UNSUPPORTED, "record version \"%s\" (this build reads %s)",
+							   version, RECORD_VERSION);
+	free(version);
+	if (r != 0)
+		return r;
+	if ((r = take_id(&cursor, "ceremony", record->ceremony, sizeof(record->ceremony))) != 0 ||
+	    (r = take_digest(&cursor, "scenario-sha256", record->scenario_sha256)) != 0 ||
+	    (r = take_number(&cursor, "session", UINT32_MAX, &record->session)) != 0 ||
+	    (r = take_number(&cursor, "sequence", RECORD_SEQUENCE_MAX, &record->sequence)) != 0 ||
+	    (r = take_digest(&cursor, "previous-sha256", record->previous_sha256)) != 0 ||
+	    (r = take_id(&cursor, "step", record->step, sizeof(record->step))) != 0 || (r = parse_type(&cursor, &record->type)) != 0 ||
+	    (r = take_text(&cursor, "time", record->time, sizeof(record->time))) != 0 ||
+	    (r = take_id(&cursor, "actor", record->actor, sizeof(record->actor))) != 0)
+		return r;
+	if (!time_valid(record->time))
+		return err_set(CER_ERR_FORMAT, "<time> \"%s\" is not YYYY-MM-DDTHH:MM:SSZ", record->time);
+	if (record->session == 0)
+		return err_set(CER_ERR_FORMAT, "<session> must be at least 1");
+	if ((record->type == RECORD_GENESIS) != (record->sequence == 0))
+		return err_set(CER_ERR_FORMAT, "type %s at sequence %u (genesis is sequence 0, and only it)",
+			       record_type_name(record->type), record->sequence);
+	if ((r = xml_expect(&cursor, NS, "payload", &payload)) != 0)
+		return r;
+	{
+		static const char *const none[] = {NULL};
+		if ((r = xml_check_attributes(payload, none)) != 0)
+			return r;
+	}
+	r = record->type == RECORD_GENESIS ? parse_genesis_payload(record, payload) : parse_step_payload(record, payload);
+	if (r != 0)
+		return r;
+	return xml_expect_end(&cursor, NS, root);
+}
+
+int record_parse(struct record **out, const uint8_t *bytes, size_t len)
+{
+	struct record *record = NULL;
+	xmlDoc *doc = NULL;
+	int r;
+
+	*out = NULL;
+	if (len > RECORD_BYTES_MAX)
+		return err_set(CER_ERR_FORMAT, "record larger than %d bytes", RECORD_BYTES_MAX);
+	if ((r = record_new(&record)) != 0)
+		return r;
+	if ((r = xml_parse_strict(&doc, bytes, len, NS, "record")) == 0 &&
+	    (r = parse_record_element(record, xmlDocGetRootElement(doc))) == 0) {
+		*out = record;
+		record = NULL;
+	}
+	xmlFreeDoc(doc);
+	record_free(record);
+	return r;
+}

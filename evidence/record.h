@@ -1,0 +1,79 @@
+/* Records: what happened at one step, as the exact bytes people sign (docs/formats/record.md).
+ *
+ * A record is an XML document in namespace RECORD_NAMESPACE, version RECORD_VERSION. Its signed
+ * bytes are exactly the bytes stored in the evidence repository: there is no canonicalization, so
+ * record_parse() reads fields out of the bytes and record_serialize() is only used to make them.
+ * Every field a decision is made from is inside these bytes (DESIGN.md section 5). */
+#ifndef CEREMONY_EVIDENCE_RECORD_H
+#define CEREMONY_EVIDENCE_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "evidence/roster.h"
+
+#define RECORD_NAMESPACE "urn:ceremony:record:1"
+#define RECORD_VERSION "1"
+#define RECORD_BYTES_MAX (256 * 1024)
+#define RECORD_ID_MAX 64 /* ceremony ids and step ids */
+#define RECORD_SEQUENCE_MAX 99999999u
+#define RECORD_TIME_CHARS 20 /* "YYYY-MM-DDTHH:MM:SSZ" */
+#define RECORD_VALUES_MAX 64
+#define RECORD_VALUE_MAX 4096
+#define RECORD_NOTE_MAX 16384
+
+enum record_type {
+	RECORD_GENESIS, /* sequence 0: ceremony id, scenario hash, the roster, the recorder */
+	RECORD_STEP,    /* one scripted step and what it captured */
+	RECORD_CLOSE,   /* the last record: after it nothing can be appended */
+};
+
+struct record_value {
+	char *name;
+	char *value;
+};
+
+struct record {
+	char ceremony[RECORD_ID_MAX + 1];
+	uint8_t scenario_sha256[32];
+	uint32_t session;
+	uint32_t sequence;
+	uint8_t previous_sha256[32]; /* all zero in the genesis record */
+	char step[RECORD_ID_MAX + 1];
+	enum record_type type;
+	char time[RECORD_TIME_CHARS + 1];
+	char actor[ROSTER_ID_MAX + 1];
+
+	/* genesis payload */
+	struct roster *roster;
+	char *recorder_version;
+	char *recorder_build;
+
+	/* step and close payload */
+	struct record_value *values;
+	size_t value_count;
+	char *note; /* or NULL */
+};
+
+/* "genesis", "step", "close"; NULL for an unknown value. */
+const char *record_type_name(enum record_type type);
+
+/* A zeroed record to fill in; free with record_free(). */
+__attribute__((warn_unused_result)) int record_new(struct record **out);
+void record_free(struct record *record);
+
+/* Add a captured value (copied). Names are ids ([a-z0-9._-]); values are text without control characters. */
+__attribute__((warn_unused_result)) int record_add_value(struct record *record, const char *name, const char *value);
+
+/* The current time as RECORD_TIME_CHARS characters of UTC. */
+void record_time_now(char out[RECORD_TIME_CHARS + 1]);
+
+/* Serialize a record to its signed bytes (appended to `out`). Checks every field first. */
+__attribute__((warn_unused_result)) int record_serialize(const struct record *record, struct buf *out);
+
+/* Parse and check signed record bytes. Refuses anything not exactly of the format: unknown
+ * elements or attributes, wrong version, malformed fields, a payload that does not fit the type. */
+__attribute__((warn_unused_result)) int record_parse(struct record **out, const uint8_t *bytes, size_t len);
+
+#endif

@@ -1,0 +1,558 @@
+#include "verifier/evidence_check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+
+#include "common/encoding.h"
+#include "common/error.h"
+#include "common/git_error.h"
+#include "common/hash.h"
+#include "common/sshsig.h"
+#include "evidence/commit_raw.h"
+#include "evidence/store.h"
+
+/* The state carried from one record to the next. */
+struct replay {
+	git_repository *repo;
+	struct findings *findings;
+	struct evidence_check_result *result;
+	struct record *genesis; /* owns the pinned roster */
+	uint8_t previous_sha256[32];
+	uint32_t previous_session;
+	int closed;
+	git_oid previous_tree;
+	int stop; /* a finding after which nothing later can be trusted or read */
+	/* per-record scratch, reused to keep memory flat */
+	struct buf record_bytes;
+	struct buf signoff_blob;
+	long signers_seen[EVIDENCE_SIGNOFFS_MAX];
+};
+
+#define FIND(rp, code, index, hex, ...)                                                                           \
+	do {                                                                                                      \
+		if (findings_add((rp)->findings, code, index, hex, __VA_ARGS__) != 0)                            \
+			return CER_ERR_NOMEM;                                                                     \
+	} while (0)
+
+/* ---- history ---- */
+
+static int check_refs(struct replay *rp)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *head = NULL;
+	const char *name;
+	int r = 0;
+
+	if (git_reference_lookup(&head, rp->repo, "HEAD") == 0) {
+		if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
+		    strcmp(git_reference_symbolic_target(head), EVIDENCE_BRANCH) != 0)
+			r = findings_add(rp->findings, "ref-head", FINDING_NO_RECORD, NULL,
+					 "HEAD does not point to " EVIDENCE_BRANCH);
+		git_reference_free(head);
+	}
+	if (r != 0)
+		return r;
+	if (git_reference_iterator_glob_new(&it, rp->repo, "refs/*") < 0)
+		return git_error_to_cer(CER_ERR_FORMAT, "references");
+	while (git_reference_next_name(&name, it) == 0) {
+		if (strcmp(name, EVIDENCE_BRANCH) != 0 &&
+		    (r = findings_add(rp->findings, "ref-extra", FINDING_NO_RECORD, NULL,
+				      "extra reference %s: the evidence is one branch, " EVIDENCE_BRANCH, name)) != 0)
+			break;
+	}
+	git_reference_iterator_free(it);
+	return r;
+}
+
+/* Read a raw object of the expected type. libgit2 re-hashes every object it reads (strict hash
+ * verification, set in ceremony_init), so a corrupt object fails here. */
+static int read_object(struct replay *rp, const git_oid *id, git_object_t type, git_odb_object **out)
+{
+	git_odb *odb = NULL;
+	int rc;
+
+	*out = NULL;
+	if (git_repository_odb(&odb, rp->repo) < 0)
+		return git_error_to_cer(CER_ERR_IO, "object database");
+	rc = git_odb_read(out, odb, id);
+	git_odb_free(odb);
+	if (rc < 0)
+		return git_error_to_cer(rc == GIT_ENOTFOUND ? CER_ERR_NOT_FOUND : CER_ERR_FORMAT, git_oid_tostr_s(id));
+	if (git_odb_object_type(*out) != type) {
+		git_object_t actual = git_odb_object_type(*out);
+		git_odb_object_free(*out);
+		*out = NULL;
+		return err_set(CER_ERR_FORMAT, "%s is a %s, expected a %s", git_oid_tostr_s(id),
+			       git_object_type2string(actual), git_object_type2string(type));
+	}
+	return 0;
+}
+
+/* Walk from the tip to the root by first parents, oldest last; refuse merges. */
+static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out, size_t *count_out)
+{
+	git_oid *ids = NULL, current = *tip;
+	size_t count = 0, cap = 0;
+	int r = 0;
+
+	for (;;) {
+		git_odb_object *obj = NULL;
+		struct commit_raw c;
+		char hex[GIT_OID_HEXSZ + 1];
+
+		git_oid_tostr(hex, sizeof(hex), &current);
+		if (count == cap) {
+			git_oid *grown;
+			cap = cap ? cap * 2 : 1024;
+			grown = realloc(ids, cap * sizeof(*ids));
+			if (grown == NULL) {
+				r = err_set(CER_ERR_NOMEM, "out of memory");
+				break;
+			}
+			ids = grown;
+		}
+		if (count > RECORD_SEQUENCE_MAX) {
+			r = findings_add(rp->findings, "history-too-long", FINDING_NO_RECORD, NULL,
+					 "more commits than the largest sequence number");
+			rp->stop = 1;
+			break;
+		}
+		if (read_object(rp, &current, GIT_OBJECT_COMMIT, &obj) != 0) {
+			r = findings_add(rp->findings, "object-corrupt", FINDING_NO_RECORD, hex,
+					 "commit cannot be read: %s", err_message());
+			rp->stop = 1;
+			break;
+		}
+		r = commit_raw_parse(&c, git_odb_object_data(obj), git_odb_object_size(obj));
+		git_odb_object_free(obj);
+		if (r != 0) {
+			r = findings_add(rp->findings, "commit-malformed", FINDING_NO_RECORD, hex, "%s", err_message());
+			rp->stop = 1;
+			break;
+		}
+		ids[count++] = current;
+		if (c.parent_count > 1) {
+			r = findings_add(rp->findings, "history-merge", FINDING_NO_RECORD, hex,
+					 "a merge commit (%zu parents): the evidence is one linear history", c.parent_count);
+			rp->stop = 1;
+		} else if (c.parent_count == 1 && git_oid_fromstr(&current, c.parent) < 0) {
+			r = err_set(CER_ERR_FORMAT, "bad parent id");
+		}
+		size_t parents = c.parent_count;
+		commit_raw_free(&c);
+		if (r != 0 || rp->stop || parents == 0)
+			break;
+	}
+	if (r != 0 && r != CER_ERR_NOMEM)
+		r = 0;
+	/* Oldest first. */
+	for (size_t i = 0; i < count / 2; i++) {
+		git_oid t = ids[i];
+		ids[i] = ids[count - 1 - i];
+		ids[count - 1 - i] = t;
+	}
+	*out = ids;
+	*count_out = count;
+	return r;
+}
+
+/* ---- trees ---- */
+
+/* Entries equal in name, mode and id. */
+static int entries_equal(const git_tree_entry *a, const git_tree_entry *b)
+{
+	return strcmp(git_tree_entry_name(a), git_tree_entry_name(b)) == 0 &&
+	       git_tree_entry_filemode(a) == git_tree_entry_filemode(b) &&
+	       git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b));
+}
+
+static int lookup_tree(struct replay *rp, const git_oid *id, git_tree **out)
+{
+	if (git_tree_lookup(out, rp->repo, id) < 0)
+		return git_error_to_cer(CER_ERR_FORMAT, "tree");
+	return 0;
+}
+
+/* The commit's tree must be the parent's tree plus exactly records/AA/BB/CC/DD (new). On success
+ * *record_dir is that new directory's tree id. Mismatches are findings (returns 1), I/O errors negative. */
+static int check_tree_append(struct replay *rp, long index, const char *hex, const git_oid *tree_id, git_oid *record_dir)
+{
+	char path[EVIDENCE_RECORD_PATH_CHARS + 1];
+	const char *components[5];
+	git_tree *now = NULL, *before = NULL;
+	git_oid now_id = *tree_id, before_id = rp->previous_tree;
+	int have_before = index > 0, r = 0;
+
+	evidence_record_path((uint32_t)index, path);
+	components[0] = path;
+	for (size_t i = 0, c = 1; path[i]; i++)
+		if (path[i] == '/') {
+			path[i] = '\0';
+			components[c++] = path + i + 1;
+		}
+	for (int level = 0; level < 5; level++) {
+		const git_tree_entry *mine, *theirs = NULL;
+		size_t expected;
+
+		git_tree_free(now);
+		git_tree_free(before);
+		now = before = NULL;
+		if (lookup_tree(rp, &now_id, &now) != 0 || (have_before && lookup_tree(rp, &before_id, &before) != 0)) {
+			FIND(rp, "object-corrupt", index, hex, "a tree of the commit cannot be read: %s", err_message());
+			r = 1;
+			goto out;
+		}
+		mine = git_tree_entry_byname(now, components[level]);
+		if (mine == NULL || git_tree_entry_filemode(mine) != GIT_FILEMODE_TREE) {
+			FIND(rp, "tree-layout", index, hex, "the commit lacks directory %s for record %ld",
+			     components[level], index);
+			r = 1;
+			goto out;
+		}
+		if (have_before)
+			theirs = git_tree_entry_byname(before, components[level]);
+		if (level == 4 && theirs != NULL) {
+			FIND(rp, "tree-modified", index, hex, "record directory %s existed before this commit", path);
+			r = 1;
+			goto out;
+		}
+		/* Every other entry must be exactly the parent's: nothing modified, nothing deleted, nothing else added. */
+		expected = (have_before ? git_tree_entrycount(before) : 0) + (theirs == NULL ? 1 : 0);
+		if (git_tree_entrycount(now) != expected) {
+			FIND(rp, "tree-modified", index, hex,
+			     "the commit adds, removes or changes entries besides record %ld (at level %d)", index, level);
+			r = 1;
+			goto out;
+		}
+		if (have_before) {
+			for (size_t i = 0; i < git_tree_entrycount(before); i++) {
+				const git_tree_entry *old = git_tree_entry_byindex(before, i);
+				const git_tree_entry *same = git_tree_entry_byname(now, git_tree_entry_name(old));
+				if (old == theirs)
+					continue;
+				if (same == NULL || !entries_equal(old, same)) {
+					FIND(rp, "tree-modified", index, hex,
+					     "the commit modifies or deletes %s, written by an earlier record",
+					     git_tree_entry_name(old));
+					r = 1;
+					goto out;
+				}
+			}
+		}
+		now_id = *git_tree_entry_id(mine);
+		if (theirs != NULL && git_tree_entry_filemode(theirs) == GIT_FILEMODE_TREE)
+			before_id = *git_tree_entry_id(theirs);
+		else
+			have_before = 0;
+	}
+	*record_dir = now_id;
+out:
+	git_tree_free(now);
+	git_tree_free(before);
+	return r;
+}
+
+/* ---- one record ---- */
+
+static int read_blob(struct replay *rp, const git_tree_entry *entry, size_t max, struct buf *out)
+{
+	git_blob *blob = NULL;
+	int r;
+
+	buf_reset(out);
+	if (git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB)
+		return err_set(CER_ERR_FORMAT, "%s is not a regular file", git_tree_entry_name(entry));
+	if (git_blob_lookup(&blob, rp->repo, git_tree_entry_id(entry)) < 0)
+		return git_error_to_cer(CER_ERR_FORMAT, git_tree_entry_name(entry));
+	if ((size_t)git_blob_rawsize(blob) > max)
+		r = err_set(CER_ERR_FORMAT, "%s is larger than %zu bytes", git_tree_entry_name(entry), max);
+	else
+		r = buf_append(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+	git_blob_free(blob);
+	return r;
+}
+
+static int check_signoff(struct replay *rp, long index, const char *hex, const git_tree_entry *entry,
+			 const struct roster *roster, size_t *seen_count)
+{
+	struct buf *blob = &rp->signoff_blob;
+	struct sshsig_parts parts;
+	struct sshkey_public signer;
+	char expected_name[64 + sizeof(EVIDENCE_SIGNOFF_SUFFIX)], fp[SSHKEY_FINGERPRINT_CHARS + 1];
+	const char *name = git_tree_entry_name(entry);
+	struct buf armored = buf_make(SSHSIG_ARMORED_MAX);
+	long person;
+	int r;
+
+	r = read_blob(rp, entry, SSHSIG_ARMORED_MAX, &armored);
+	if (r == 0)
+		r = sshsig_dearmor(armored.data, armored.len, blob);
+	buf_free(&armored);
+	if (r == CER_ERR_NOMEM)
+		return r;
+	if (r == 0)
+		r = sshsig_parse_blob(blob->data, blob->len, &parts);
+	if (r != 0) {
+		FIND(rp, "signoff-malformed", index, hex, "sign-off %s: %s", name, err_message());
+		return 0;
+	}
+	sshkey_fingerprint_text(&parts.key, fp);
+	if (!bytes_equal_cstring(parts.namespace, parts.namespace_len, SSHSIG_NAMESPACE_RECORD)) {
+		FIND(rp, "signoff-namespace", index, hex, "sign-off by %s is in namespace \"%.*s\", not \"%s\"", fp,
+		     (int)(parts.namespace_len > 64 ? 64 : parts.namespace_len), (const char *)parts.namespace,
+		     SSHSIG_NAMESPACE_RECORD);
+		return 0;
+	}
+	rp->result->signatures_checked++;
+	if (sshsig_verify_blob(blob->data, blob->len, SSHSIG_NAMESPACE_RECORD, rp->record_bytes.data,
+			       rp->record_bytes.len, &signer) != 0) {
+		FIND(rp, "signoff-invalid", index, hex,
+		     "sign-off by %s does not verify over this record (forged, or replayed from another record)", fp);
+		return 0;
+	}
+	person = roster_find_key(roster, &signer);
+	if (person < 0) {
+		FIND(rp, "signoff-unknown-key", index, hex, "sign-off by %s, a key not in the pinned roster", fp);
+		return 0;
+	}
+	evidence_signoff_name(&signer, expected_name);
+	if (strcmp(name, expected_name) != 0)
+		FIND(rp, "signoff-name", index, hex, "sign-off file %s should be named %s", name, expected_name);
+	for (size_t i = 0; i < *seen_count; i++) {
+		if (rp->signers_seen[i] == person) {
+			FIND(rp, "signoff-duplicate-person", index, hex,
+			     "%s signed twice (key %s is their second): a person counts once", roster->participants[person],
+			     fp);
+			return 0;
+		}
+	}
+	rp->signers_seen[(*seen_count)++] = person;
+	return 0;
+}
+
+static int check_signoffs(struct replay *rp, long index, const char *hex, const git_oid *tree_id,
+			  const struct roster *roster)
+{
+	git_tree *tree = NULL;
+	size_t seen = 0, count;
+	int r = 0;
+
+	if (lookup_tree(rp, tree_id, &tree) != 0) {
+		FIND(rp, "object-corrupt", index, hex, "the sign-offs cannot be read: %s", err_message());
+		return 0;
+	}
+	count = git_tree_entrycount(tree);
+	if (count == 0)
+		r = findings_add(rp->findings, "signoff-none", index, hex, "the record has no sign-off");
+	if (count > EVIDENCE_SIGNOFFS_MAX) {
+		r = findings_add(rp->findings, "signoff-too-many", index, hex, "%zu sign-offs (at most %d)", count,
+				 EVIDENCE_SIGNOFFS_MAX);
+		count = 0;
+	}
+	for (size_t i = 0; i < count && r == 0; i++)
+		r = check_signoff(rp, index, hex, git_tree_entry_byindex(tree, i), roster, &seen);
+	git_tree_free(tree);
+	return r;
+}
+
+/* Fields that must follow from the records before. */
+static int check_record_fields(struct replay *rp, long index, const char *hex, const struct record *rec)
+{
+	const struct record *g = rp->genesis;
+
+	if (rp->closed)
+		FIND(rp, "record-after-close", index, hex, "a record after the ceremony was closed");
+	if ((long)rec->sequence != index)
+		FIND(rp, "record-sequence", index, hex, "the record says it is sequence %u, but it is number %ld in the history",
+		     rec->sequence, index);
+	if (memcmp(rec->previous_sha256, rp->previous_sha256, 32) != 0)
+		FIND(rp, "record-chain", index, hex,
+		     "previous-sha256 is not the hash of the record before it (a record was dropped, inserted or reordered)");
+	if (index > 0 && rec->type == RECORD_GENESIS)
+		FIND(rp, "record-genesis", index, hex, "a second genesis record");
+	if (g != NULL && strcmp(rec->ceremony, g->ceremony) != 0)
+		FIND(rp, "record-ceremony", index, hex, "record of ceremony \"%s\" in the evidence of \"%s\"", rec->ceremony,
+		     g->ceremony);
+	if (g != NULL && memcmp(rec->scenario_sha256, g->scenario_sha256, 32) != 0)
+		FIND(rp, "record-scenario", index, hex, "the record names another scenario than the genesis record pinned");
+	if (rec->session < rp->previous_session)
+		FIND(rp, "record-session", index, hex, "session %u after session %u", rec->session, rp->previous_session);
+	if (g != NULL && roster_find_participant(g->roster, rec->actor) < 0)
+		FIND(rp, "record-actor-unknown", index, hex, "actor \"%s\" is not in the pinned roster", rec->actor);
+	return 0;
+}
+
+static int check_commit_signature(struct replay *rp, long index, const char *hex, const struct commit_raw *c)
+{
+	struct sshkey_public signer;
+	char fp[SSHKEY_FINGERPRINT_CHARS + 1];
+
+	if (c->signature_count == 0) {
+		FIND(rp, "commit-unsigned", index, hex, "the commit carries no signature header");
+		return 0;
+	}
+	if (c->signature_count > 1)
+		FIND(rp, "commit-signature-extra", index, hex,
+		     "the commit carries %zu signature headers (exactly one is allowed; git checks only the first)",
+		     c->signature_count);
+	if (c->unexpected_header[0] != '\0')
+		FIND(rp, "commit-header", index, hex, "unexpected commit header \"%s\"", c->unexpected_header);
+	rp->result->signatures_checked++;
+	if (sshsig_verify(c->signature.data, c->signature.len, SSHSIG_NAMESPACE_GIT, c->signed_payload.data,
+			  c->signed_payload.len, &signer) != 0) {
+		FIND(rp, "commit-signature-invalid", index, hex, "commit signature: %s", err_message());
+		return 0;
+	}
+	if (rp->genesis != NULL && roster_find_key(rp->genesis->roster, &signer) < 0) {
+		sshkey_fingerprint_text(&signer, fp);
+		FIND(rp, "commit-signer-unknown", index, hex, "the commit is signed by %s, a key not in the pinned roster",
+		     fp);
+	}
+	return 0;
+}
+
+/* Read the record directory: exactly record.xml and signoffs/. */
+static int read_record_dir(struct replay *rp, long index, const char *hex, const git_oid *dir_id, git_oid *signoffs_id)
+{
+	const git_tree_entry *rec_entry, *sig_entry;
+	git_tree *dir = NULL;
+	int r = 1;
+
+	if (lookup_tree(rp, dir_id, &dir) != 0) {
+		FIND(rp, "object-corrupt", index, hex, "the record directory cannot be read: %s", err_message());
+		return 1;
+	}
+	rec_entry = git_tree_entry_byname(dir, EVIDENCE_RECORD_FILE);
+	sig_entry = git_tree_entry_byname(dir, EVIDENCE_SIGNOFFS_DIR);
+	if (rec_entry == NULL || sig_entry == NULL || git_tree_entrycount(dir) != 2 ||
+	    git_tree_entry_filemode(sig_entry) != GIT_FILEMODE_TREE) {
+		if (findings_add(rp->findings, "tree-layout", index, hex,
+				 "the record directory must hold exactly " EVIDENCE_RECORD_FILE " and " EVIDENCE_SIGNOFFS_DIR
+				 "/") != 0)
+			r = CER_ERR_NOMEM;
+		goto out;
+	}
+	if (read_blob(rp, rec_entry, RECORD_BYTES_MAX, &rp->record_bytes) != 0) {
+		if (findings_add(rp->findings, "object-corrupt", index, hex, "the record cannot be read: %s",
+				 err_message()) != 0)
+			r = CER_ERR_NOMEM;
+		goto out;
+	}
+	*signoffs_id = *git_tree_entry_id(sig_entry);
+	r = 0;
+out:
+	git_tree_free(dir);
+	return r;
+}
+
+static int check_one(struct replay *rp, long index, const git_oid *commit_id)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	git_odb_object *obj = NULL;
+	struct commit_raw c;
+	struct record *rec = NULL;
+	git_oid tree_id, record_dir, signoffs;
+	int r;
+
+	git_oid_tostr(hex, sizeof(hex), commit_id);
+	if (read_object(rp, commit_id, GIT_OBJECT_COMMIT, &obj) != 0) {
+		FIND(rp, "object-corrupt", index, hex, "commit cannot be read: %s", err_message());
+		rp->stop = 1;
+		return 0;
+	}
+	r = commit_raw_parse(&c, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	if (r != 0) {
+		FIND(rp, "commit-malformed", index, hex, "%s", err_message());
+		rp->stop = 1;
+		return 0;
+	}
+	if (git_oid_fromstr(&tree_id, c.tree) < 0 || (r = check_tree_append(rp, index, hex, &tree_id, &record_dir)) != 0 ||
+	    (r = read_record_dir(rp, index, hex, &record_dir, &signoffs)) != 0) {
+		commit_raw_free(&c);
+		rp->stop = 1;
+		return r < 0 ? r : 0;
+	}
+	if (record_parse(&rec, rp->record_bytes.data, rp->record_bytes.len) != 0) {
+		commit_raw_free(&c);
+		r = findings_add(rp->findings, "record-malformed", index, hex, "%s", err_message());
+		/* Without a record the chain cannot go on; without the genesis nothing can be judged. */
+		rp->stop = 1;
+		return r;
+	}
+	if (index == 0) {
+		if (rec->type != RECORD_GENESIS) {
+			FIND(rp, "record-genesis", index, hex, "the first record is not a genesis record");
+			rp->stop = 1;
+		}
+		rp->genesis = rec; /* owns the roster from now on */
+		memcpy(rp->result->ceremony, rec->ceremony, sizeof(rp->result->ceremony));
+	}
+	if (!rp->stop && (r = check_record_fields(rp, index, hex, rec)) == 0 &&
+	    (r = check_commit_signature(rp, index, hex, &c)) == 0)
+		r = check_signoffs(rp, index, hex, &signoffs, rp->genesis->roster);
+	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
+	rp->previous_session = rec->session;
+	rp->closed = rec->type == RECORD_CLOSE;
+	rp->previous_tree = tree_id;
+	if (rec != rp->genesis)
+		record_free(rec);
+	commit_raw_free(&c);
+	return r;
+}
+
+int evidence_check(const char *dir, const struct evidence_check_options *options, struct findings *findings,
+		   struct evidence_check_result *result)
+{
+	struct replay rp;
+	git_oid tip, *history = NULL;
+	size_t count = 0;
+	int r;
+
+	memset(&rp, 0, sizeof(rp));
+	memset(result, 0, sizeof(*result));
+	rp.findings = findings;
+	rp.result = result;
+	rp.record_bytes = buf_make(RECORD_BYTES_MAX);
+	rp.signoff_blob = buf_make(SSHSIG_ARMORED_MAX);
+	if (git_repository_open_ext(&rp.repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+		return err_context(git_error_to_cer(CER_ERR_FORMAT, dir), "not an evidence repository");
+	if ((r = check_refs(&rp)) != 0)
+		goto out;
+	if (git_reference_name_to_id(&tip, rp.repo, EVIDENCE_BRANCH) < 0) {
+		r = findings_add(findings, "branch-missing", FINDING_NO_RECORD, NULL,
+				 "no " EVIDENCE_BRANCH ": the repository holds no evidence");
+		goto out;
+	}
+	if ((r = collect_history(&rp, &tip, &history, &count)) != 0)
+		goto out;
+	for (size_t i = 0; i < count && !rp.stop; i++) {
+		if ((r = check_one(&rp, (long)i, &history[i])) != 0)
+			goto out;
+		result->records = i + 1;
+	}
+	result->closed = rp.closed;
+	result->last_session = rp.previous_session;
+	memcpy(result->last_record_sha256, rp.previous_sha256, 32);
+	if (options->closing_hash != NULL && memcmp(options->closing_hash, rp.previous_sha256, 32) != 0) {
+		char got[65];
+		hex_encode(rp.previous_sha256, 32, got);
+		r = findings_add(findings, "closing-hash-mismatch", FINDING_NO_RECORD, NULL,
+				 "the last record (%zu) hashes to %s, not to the closing hash given: records were dropped "
+				 "from the end, or added",
+				 count > 0 ? count - 1 : 0, got);
+	}
+	if (r == 0 && options->scenario_hash != NULL && rp.genesis != NULL &&
+	    memcmp(options->scenario_hash, rp.genesis->scenario_sha256, 32) != 0)
+		r = findings_add(findings, "scenario-mismatch", 0, NULL,
+				 "the genesis record pins another scenario than the one given (swapped after publication?)");
+out:
+	free(history);
+	record_free(rp.genesis);
+	buf_free(&rp.record_bytes);
+	buf_free(&rp.signoff_blob);
+	git_repository_free(rp.repo);
+	return r;
+}
