@@ -53,7 +53,7 @@ static int path_join(char *out, size_t size, const char *dir, const char *name)
 static int make_participants(const char *dir, char keys[][4096])
 {
 	struct buf roster = buf_make(65536), pub = buf_make(4096);
-	char keydir[4096], path[4096], pubpath[4200];
+	char keydir[4096], path[4096], pubpath[4096 + 8];
 	int r;
 
 	if ((r = path_join(keydir, sizeof(keydir), dir, "keys")) != 0)
@@ -64,9 +64,10 @@ static int make_participants(const char *dir, char keys[][4096])
 		if ((r = path_join(keys[i], 4096, keydir, participants[i])) != 0 ||
 		    (r = keygen_write(keys[i], participants[i])) != 0)
 			goto out;
-		if ((r = path_join(pubpath, sizeof(pubpath), keys[i], "..")) != 0)
+		if (snprintf(pubpath, sizeof(pubpath), "%s.pub", keys[i]) >= (int)sizeof(pubpath)) {
+			r = err_set(CER_ERR_USAGE, "%s: path too long", keys[i]);
 			goto out;
-		memcpy(pubpath + strlen(keys[i]), ".pub", 5);
+		}
 		if ((r = file_read_all(pubpath, 4096, &pub)) != 0 ||
 		    (r = buf_printf(&roster, "%s %s", participants[i], (const char *)pub.data)) != 0)
 			goto out;

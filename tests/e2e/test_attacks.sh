@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# The attacks of DESIGN.md section 7 that the first layer of verify sees, made with stock git
+# plumbing and ssh-keygen as an attacker would, each asserting its own finding.
+. "$(dirname "$0")/lib.sh"
+E=$T/evidence
+
+new_ceremony "$E"
+run_expect 0 "$CEREMONY" evidence append -e "$E" --step s1 --value v=1 -k "$T/keys/alice" -k "$T/keys/bob"
+run_expect 0 "$CEREMONY" evidence append -e "$E" --step s2 --value v=2 -k "$T/keys/bob" -k "$T/keys/carol"
+run_expect 0 "$CEREMONY" evidence append -e "$E" --step close --type close -k "$T/keys/alice" -k "$T/keys/bob" -k "$T/keys/carol"
+closing=$(sed -n 's/^closing hash: //p' "$T/out")
+keygen mallory
+allowed_signers "$E"
+run_expect 0 "$CEREMONY" verify -e "$E" --closing-hash "$closing"
+
+# attack NAME: a fresh copy of the evidence at $A to tamper with.
+attack() { A=$T/attack-$1; rm -rf "$A"; cp -a "$E" "$A"; }
+# expect_finding CODE [RECORD]: verify refuses (exit 1) with that finding code.
+expect_finding() {
+	run_expect 1 "$CEREMONY" verify -e "$A" --closing-hash "$closing"
+	out_has ": $1: "
+	[ -z "${2:-}" ] || grep -q "^record $2 .*: $1: " "$T/out" || { cat "$T/out" >&2; fail "$1 not at record $2"; }
+	out_has "NOT VERIFIED"
+}
+# commit_as KEY TREE PARENT MESSAGE: a commit signed by KEY (or unsigned when KEY is "-") via stock git.
+commit_as() {
+	local key=$1 tree=$2 parent=$3 msg=$4 config=() sign=()
+	if [ "$key" != - ]; then
+		config=(-c gpg.format=ssh -c "user.signingkey=$T/keys/$key")
+		sign=(-S)
+	fi
+	git -C "$A" "${config[@]}" commit-tree "${sign[@]}" "$tree" -p "$parent" -m "$msg"
+}
+# replace_in_tree BASE PATH BLOB: BASE's tree with PATH set to BLOB (through a throwaway index).
+replace_in_tree() {
+	local idx=$T/index.$$
+	rm -f "$idx"
+	GIT_INDEX_FILE=$idx git -C "$A" read-tree "$1"
+	GIT_INDEX_FILE=$idx git -C "$A" update-index --add --cacheinfo "100644,$3,$2"
+	GIT_INDEX_FILE=$idx git -C "$A" write-tree
+}
+# The sign-off file name: hex SHA-256 of the key blob.
+sig_name() { cut -d' ' -f2 "$T/keys/$1.pub" | base64 -d | sha256sum | cut -c1-64; }
+R3=records/00/00/00/03
+
+attack rewrite
+c1=$(commit_as - "main~2^{tree}" "$(git -C "$A" rev-parse main~3)" "rewritten")
+c2=$(commit_as - "main~1^{tree}" "$c1" "rewritten")
+c3=$(commit_as - "main^{tree}" "$c2" "rewritten")
+git -C "$A" update-ref refs/heads/main "$c3"
+expect_finding commit-unsigned 1
+pass "history rewritten without the roster's keys: commit-unsigned"
+
+attack foreign
+git -C "$A" show "main:$R3/record.xml" | sed 's/<type>close/<type>close/; s/<step>close</<step>close-edited</' >"$T/edited.xml"
+ssh-keygen -Y sign -q -f "$T/keys/mallory" -n ceremony-record@ceremony "$T/edited.xml"
+blob=$(git -C "$A" hash-object -w "$T/edited.xml")
+sig=$(git -C "$A" hash-object -w "$T/edited.xml.sig")
+tree=$(replace_in_tree main "$R3/record.xml" "$blob")
+tree=$(GIT_INDEX_FILE=$T/ix git -C "$A" read-tree "$tree" && GIT_INDEX_FILE=$T/ix git -C "$A" rm -q --cached -r "$R3/signoffs" &&
+	GIT_INDEX_FILE=$T/ix git -C "$A" update-index --add --cacheinfo "100644,$sig,$R3/signoffs/$(sig_name mallory).sig" &&
+	GIT_INDEX_FILE=$T/ix git -C "$A" write-tree)
+git -C "$A" update-ref refs/heads/main "$(commit_as mallory "$tree" "$(git -C "$A" rev-parse main~1)" edited)"
+expect_finding signoff-unknown-key 3
+out_has ": commit-signer-unknown: "
+out_has ": closing-hash-mismatch: "
+pass "a record edited and re-signed by a foreign key: signoff-unknown-key, commit-signer-unknown"
+
+attack extra-header
+git -C "$A" cat-file commit main >"$T/raw"
+# Repeat the gpgsig header (with its continuation lines) right after itself.
+awk '/^gpgsig /{insig=1; block=$0 "\n"; print; next}
+	insig && /^ /{block=block $0 "\n"; print; next}
+	insig{insig=0; printf "%s", block} {print}' "$T/raw" >"$T/raw2"
+[ "$(grep -c '^gpgsig ' "$T/raw2")" -eq 2 ] || fail "could not craft a second gpgsig header"
+c=$(git -C "$A" hash-object -t commit -w --literally "$T/raw2")
+git -C "$A" update-ref refs/heads/main "$c"
+git -C "$A" -c gpg.ssh.allowedSignersFile="$T/allowed_signers" verify-commit main 2>/dev/null ||
+	fail "stock git should still accept the commit (it reads the first signature only)"
+expect_finding commit-signature-extra 3
+pass "an extra signature header, which stock git verify-commit does not see: commit-signature-extra"
+
+attack namespace
+git -C "$A" show "main:$R3/record.xml" >"$T/r3.xml"
+ssh-keygen -Y sign -q -f "$T/keys/bob" -n git "$T/r3.xml"
+sig=$(git -C "$A" hash-object -w "$T/r3.xml.sig")
+tree=$(replace_in_tree main "$R3/signoffs/$(sig_name bob).sig" "$sig")
+git -C "$A" update-ref refs/heads/main "$(commit_as alice "$tree" "$(git -C "$A" rev-parse main~1)" ns)"
+expect_finding signoff-namespace 3
+pass "a sign-off in another namespace, even by the right person: signoff-namespace"
+
+attack replay
+E2=$T/evidence-2
+echo "other scenario" >"$T/scenario-2"
+run_expect 0 "$CEREMONY" evidence init -e "$E2" --ceremony test-2 --roster "$T/roster" -s "$T/scenario-2" -k "$T/keys/alice"
+run_expect 0 "$CEREMONY" evidence append -e "$E2" --step s1 -k "$T/keys/bob"
+run_expect 0 "$CEREMONY" evidence append -e "$E2" --step s2 -k "$T/keys/bob"
+run_expect 0 "$CEREMONY" evidence append -e "$E2" --step close --type close -k "$T/keys/bob"
+git -C "$E2" show "main:$R3/signoffs/$(sig_name bob).sig" >"$T/replayed.sig"
+sig=$(git -C "$A" hash-object -w "$T/replayed.sig")
+tree=$(replace_in_tree main "$R3/signoffs/$(sig_name bob).sig" "$sig")
+git -C "$A" update-ref refs/heads/main "$(commit_as alice "$tree" "$(git -C "$A" rev-parse main~1)" replay)"
+expect_finding signoff-invalid 3
+pass "a sign-off replayed from another ceremony's repository: signoff-invalid"
+
+attack corrupt
+obj=$(git -C "$A" rev-parse "main:records/00/00/00/02/record.xml")
+f="$A/objects/${obj:0:2}/${obj:2}"
+chmod u+w "$f"
+printf 'garbage' >"$f"
+expect_finding object-corrupt 2
+pass "a corrupt object: object-corrupt"
+
+attack branch
+git -C "$A" branch side main~1
+expect_finding ref-extra
+pass "an extra branch: ref-extra"
+
+attack merge
+m=$(commit_as alice "main^{tree}" "$(git -C "$A" rev-parse main~1)" side)
+c=$(git -C "$A" -c gpg.format=ssh -c "user.signingkey=$T/keys/alice" commit-tree -S "main^{tree}" -p main -p "$m" -m merge)
+git -C "$A" update-ref refs/heads/main "$c"
+expect_finding history-merge
+pass "a merge commit: history-merge"
+
+attack dropped
+# Drop record 2: replay record 3's commit on top of record 1, signed by a roster key (an insider).
+tree=$(replace_in_tree main~2 "$R3/record.xml" "$(git -C "$A" rev-parse "main:$R3/record.xml")")
+c=$(commit_as alice "$tree" "$(git -C "$A" rev-parse main~2)" dropped)
+git -C "$A" update-ref refs/heads/main "$c"
+run_expect 1 "$CEREMONY" verify -e "$A"
+grep -Eq ': (tree-layout|record-sequence|record-chain): ' "$T/out" || { cat "$T/out" >&2; fail "drop not found"; }
+pass "a record dropped from the middle, even re-signed by an insider: found"
+
+finish

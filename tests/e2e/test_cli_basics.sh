@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# The command line itself: version, help everywhere, strict option parsing, exit codes.
+. "$(dirname "$0")/lib.sh"
+
+run_expect 0 "$CEREMONY" --version
+grep -Eq '^ceremony [0-9]+\.[0-9]+\.[0-9]+ \(build [0-9a-f]{40}(-dirty)?|unknown\)' "$T/out" || fail "version line: $(cat "$T/out")"
+pass "--version prints the version and the build hash"
+
+run_expect 0 "$CEREMONY" --help
+out_has "usage: ceremony <command>"
+for cmd in evidence verify keygen demo; do out_has "  $cmd"; done
+pass "--help lists the commands"
+
+for cmd in "evidence init" "evidence append" "evidence log" "evidence allowed-signers" verify keygen demo evidence; do
+	# shellcheck disable=SC2086
+	run_expect 0 "$CEREMONY" $cmd --help
+	out_has "usage: ceremony"
+done
+pass "every subcommand has --help"
+
+run_expect 2 "$CEREMONY"
+err_has "usage: ceremony"
+run_expect 2 "$CEREMONY" frobnicate
+err_one_line; err_has 'unknown command "frobnicate"'
+pass "no command or an unknown one: exit 2"
+
+run_expect 2 "$CEREMONY" verify --bogus
+err_one_line; err_has "unknown option --bogus"
+run_expect 2 "$CEREMONY" verify -e a -e b
+err_one_line; err_has "option --evidence given more than once"
+run_expect 2 "$CEREMONY" verify
+err_one_line; err_has "option --evidence is required"
+run_expect 2 "$CEREMONY" verify -e
+err_one_line; err_has "option --evidence needs a value"
+run_expect 2 "$CEREMONY" verify -e "$T" extra
+err_one_line; err_has 'unexpected argument "extra"'
+run_expect 2 "$CEREMONY" verify -e "$T/missing" --closing-hash 1234
+err_one_line; err_has "--closing-hash: expected 64 hex digits"
+pass "strict options: unknown, repeated, missing, valueless, extra, malformed are usage errors"
+
+run_expect 2 "$CEREMONY" verify -e "$T/missing"
+err_one_line; err_has "not an evidence repository"; err_has "$T/missing"
+mkdir "$T/plain"
+run_expect 2 "$CEREMONY" verify -e "$T/plain"
+err_one_line; err_has "$T/plain"
+pass "verify of something that is not a repository: exit 2 naming it"
+
+run_expect 0 "$CEREMONY" keygen -f "$T/k" -C someone
+ssh-keygen -y -f "$T/k" | cut -d" " -f1,2 >"$T/k.check"
+[ "$(cut -d' ' -f1,2 "$T/k.pub")" = "$(cat "$T/k.check")" ] || fail "keygen public key differs from ssh-keygen -y"
+[ "$(stat -c %a "$T/k")" = 600 ] || fail "private key not mode 0600"
+run_expect 2 "$CEREMONY" keygen -f "$T/k"
+err_one_line; err_has "File exists"
+pass "keygen writes a key ssh-keygen reads, mode 0600, never overwrites"
+
+finish

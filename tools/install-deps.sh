@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Install every Debian 12 package Ceremony needs to build, test and be checked by stock tools.
+# Runs apt-get as root (directly, or through sudo when not root).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ca-certificates
+  clang clang-format libclang-rt-14-dev   # fuzzing (libFuzzer) and the format check
+  libsodium-dev libssl-dev libgit2-dev libxml2-dev libcriterion-dev
+  openssh-client openssl libxml2-utils    # the independent witnesses: ssh-keygen, ssh-agent, openssl, xmllint
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
