@@ -52,6 +52,8 @@ checked=0
 for seq in 00 01 02 03; do
 	dir=records/00/00/00/$seq
 	git -C "$E" show "main:$dir/record.xml" >"$T/record.xml"
+	xmllint --noout --nonet --schema "$CEREMONY_SOURCE_DIR/templates/record.xsd" "$T/record.xml" 2>"$T/xmllint" ||
+		{ cat "$T/xmllint" >&2; fail "xmllint --schema record.xsd $dir"; }
 	for sig in $(git -C "$E" ls-tree --name-only "main:$dir/signoffs"); do
 		git -C "$E" show "main:$dir/signoffs/$sig" >"$T/sig"
 		fp=$(ssh-keygen -Y check-novalidate -n ceremony-record@ceremony -s "$T/sig" <"$T/record.xml" 2>&1) ||
@@ -63,7 +65,7 @@ for seq in 00 01 02 03; do
 	done
 done
 [ "$checked" -eq 8 ] || fail "expected 8 sign-offs, checked $checked"
-pass "stock ssh-keygen -Y verify accepts all 8 sign-offs, each by its roster principal"
+pass "stock ssh-keygen -Y verify accepts all 8 sign-offs, each by its roster principal; xmllint validates every record"
 
 run_expect 0 "$CEREMONY" evidence log -e "$E"
 out_has "prepare-room"
