@@ -5,6 +5,8 @@
  * Until the recorder (scenarios, steps, incidents) exists, the demo shows what the foundation
  * does: the evidence store and the first layer of verify. */
 #include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -88,10 +90,9 @@ static const char demo_scenario[] =
 
 int cmd_demo(int argc, char **argv)
 {
-	char keys[PARTICIPANT_COUNT][4096], evidence[4096], roster[4096], scenario[4096];
+	char keys[PARTICIPANT_COUNT][4096], evidence[4096], roster[4096], scenario[4096], dir[PATH_MAX];
 	struct cli_args args;
 	struct stat st;
-	const char *dir;
 	int r;
 
 	if ((r = cli_parse(argc, argv, NULL, 0, &args)) != 0)
@@ -105,9 +106,11 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (args.positional_count != 1)
 		return err_set(CER_ERR_USAGE, "demo needs exactly one DIR");
-	dir = args.positional[0];
-	if (stat(dir, &st) != 0 && mkdir(dir, 0755) != 0)
-		return err_set(CER_ERR_IO, "%s: %s", dir, strerror(errno));
+	if (stat(args.positional[0], &st) != 0 && mkdir(args.positional[0], 0755) != 0)
+		return err_set(CER_ERR_IO, "%s: %s", args.positional[0], strerror(errno));
+	/* Absolute paths, so that the commands printed at the end work from anywhere. */
+	if (realpath(args.positional[0], dir) == NULL)
+		return err_set(CER_ERR_IO, "%s: %s", args.positional[0], strerror(errno));
 	if ((r = path_join(evidence, sizeof(evidence), dir, "evidence")) != 0 ||
 	    (r = path_join(roster, sizeof(roster), dir, "roster")) != 0 ||
 	    (r = path_join(scenario, sizeof(scenario), dir, "scenario.txt")) != 0)

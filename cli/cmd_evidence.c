@@ -19,10 +19,11 @@ static const struct {
 int cmd_evidence(int argc, char **argv)
 {
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-		printf("usage: ceremony evidence <init|append|log|allowed-signers> [options]\n\n");
+		FILE *out = argc < 1 ? stderr : stdout; /* asked-for help is output; a missing command is an error */
+		fprintf(out, "usage: ceremony evidence <init|append|log|allowed-signers> [options]\n\n");
 		for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
-			printf("  %-16s %s\n", subcommands[i].name, subcommands[i].summary);
-		printf("\n'ceremony evidence <command> --help' describes a command.\n");
+			fprintf(out, "  %-16s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(out, "\n'ceremony evidence <command> --help' describes a command.\n");
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)

@@ -175,26 +175,67 @@ static int lookup_tree(struct replay *rp, const git_oid *id, git_tree **out)
 	return 0;
 }
 
-/* The commit's tree must be the parent's tree plus exactly records/AA/BB/CC/DD (new). On success
- * *record_dir is that new directory's tree id. Mismatches are findings (returns 1), I/O errors negative. */
+/* Compare one level of the commit's tree with the parent's: every entry must be the parent's,
+ * except exactly one, which is new or (above the last level) a changed directory. Returns that
+ * entry in *changed, or a finding (1). */
+static int diff_level(struct replay *rp, long index, const char *hex, const git_tree *now, const git_tree *before,
+		      int last_level, const git_tree_entry **changed)
+{
+	size_t differing = 0;
+
+	*changed = NULL;
+	for (size_t i = 0; before != NULL && i < git_tree_entrycount(before); i++) {
+		const git_tree_entry *old = git_tree_entry_byindex(before, i);
+		const git_tree_entry *same = git_tree_entry_byname(now, git_tree_entry_name(old));
+		if (same == NULL || (!entries_equal(old, same) &&
+				     (last_level || git_tree_entry_filemode(same) != GIT_FILEMODE_TREE))) {
+			FIND(rp, "tree-modified", index, hex, "the commit modifies or deletes %s, written by an earlier record",
+			     git_tree_entry_name(old));
+			return 1;
+		}
+	}
+	for (size_t i = 0; i < git_tree_entrycount(now); i++) {
+		const git_tree_entry *entry = git_tree_entry_byindex(now, i);
+		const git_tree_entry *old = before ? git_tree_entry_byname(before, git_tree_entry_name(entry)) : NULL;
+		if (old != NULL && entries_equal(old, entry))
+			continue;
+		if (++differing > 1) {
+			FIND(rp, "tree-modified", index, hex, "the commit adds or changes more than its one record");
+			return 1;
+		}
+		*changed = entry;
+	}
+	if (*changed == NULL) {
+		FIND(rp, "tree-layout", index, hex, "the commit adds no record");
+		return 1;
+	}
+	return 0;
+}
+
+/* Is `name` what level `level` of records/AA/BB/CC/DD expects? Adds its digits to *sequence. */
+static int layout_name(int level, const char *name, uint32_t *sequence)
+{
+	if (level == 0)
+		return strcmp(name, EVIDENCE_RECORDS_DIR) == 0;
+	if (strlen(name) != 2 || name[0] < '0' || name[0] > '9' || name[1] < '0' || name[1] > '9')
+		return 0;
+	*sequence = *sequence * 100u + (uint32_t)(name[0] - '0') * 10u + (uint32_t)(name[1] - '0');
+	return 1;
+}
+
+/* The commit's tree must be the parent's tree plus exactly one new directory records/AA/BB/CC/DD,
+ * and that directory must be the one of this position in history. On success *record_dir is the
+ * new directory's tree id. Mismatches are findings (returns 1, or 0 when the record can still be
+ * read); errors are negative. */
 static int check_tree_append(struct replay *rp, long index, const char *hex, const git_oid *tree_id, git_oid *record_dir)
 {
-	char path[EVIDENCE_RECORD_PATH_CHARS + 1];
-	const char *components[5];
 	git_tree *now = NULL, *before = NULL;
 	git_oid now_id = *tree_id, before_id = rp->previous_tree;
 	int have_before = index > 0, r = 0;
+	uint32_t sequence = 0;
 
-	evidence_record_path((uint32_t)index, path);
-	components[0] = path;
-	for (size_t i = 0, c = 1; path[i]; i++)
-		if (path[i] == '/') {
-			path[i] = '\0';
-			components[c++] = path + i + 1;
-		}
 	for (int level = 0; level < 5; level++) {
-		const git_tree_entry *mine, *theirs = NULL;
-		size_t expected;
+		const git_tree_entry *changed, *old = NULL;
 
 		git_tree_free(now);
 		git_tree_free(before);
@@ -204,49 +245,26 @@ static int check_tree_append(struct replay *rp, long index, const char *hex, con
 			r = 1;
 			goto out;
 		}
-		mine = git_tree_entry_byname(now, components[level]);
-		if (mine == NULL || git_tree_entry_filemode(mine) != GIT_FILEMODE_TREE) {
-			FIND(rp, "tree-layout", index, hex, "the commit lacks directory %s for record %ld",
-			     components[level], index);
+		if ((r = diff_level(rp, index, hex, now, before, level == 4, &changed)) != 0)
+			goto out;
+		if (git_tree_entry_filemode(changed) != GIT_FILEMODE_TREE ||
+		    !layout_name(level, git_tree_entry_name(changed), &sequence)) {
+			FIND(rp, "tree-layout", index, hex, "the commit adds %s, outside records/AA/BB/CC/DD/",
+			     git_tree_entry_name(changed));
 			r = 1;
 			goto out;
 		}
 		if (have_before)
-			theirs = git_tree_entry_byname(before, components[level]);
-		if (level == 4 && theirs != NULL) {
-			FIND(rp, "tree-modified", index, hex, "record directory %s existed before this commit", path);
-			r = 1;
-			goto out;
-		}
-		/* Every other entry must be exactly the parent's: nothing modified, nothing deleted, nothing else added. */
-		expected = (have_before ? git_tree_entrycount(before) : 0) + (theirs == NULL ? 1 : 0);
-		if (git_tree_entrycount(now) != expected) {
-			FIND(rp, "tree-modified", index, hex,
-			     "the commit adds, removes or changes entries besides record %ld (at level %d)", index, level);
-			r = 1;
-			goto out;
-		}
-		if (have_before) {
-			for (size_t i = 0; i < git_tree_entrycount(before); i++) {
-				const git_tree_entry *old = git_tree_entry_byindex(before, i);
-				const git_tree_entry *same = git_tree_entry_byname(now, git_tree_entry_name(old));
-				if (old == theirs)
-					continue;
-				if (same == NULL || !entries_equal(old, same)) {
-					FIND(rp, "tree-modified", index, hex,
-					     "the commit modifies or deletes %s, written by an earlier record",
-					     git_tree_entry_name(old));
-					r = 1;
-					goto out;
-				}
-			}
-		}
-		now_id = *git_tree_entry_id(mine);
-		if (theirs != NULL && git_tree_entry_filemode(theirs) == GIT_FILEMODE_TREE)
-			before_id = *git_tree_entry_id(theirs);
+			old = git_tree_entry_byname(before, git_tree_entry_name(changed));
+		now_id = *git_tree_entry_id(changed);
+		if (old != NULL)
+			before_id = *git_tree_entry_id(old);
 		else
 			have_before = 0;
 	}
+	if ((long)sequence != index)
+		FIND(rp, "tree-layout", index, hex, "the commit adds the directory of record %u at position %ld in history",
+		     sequence, index);
 	*record_dir = now_id;
 out:
 	git_tree_free(now);
