@@ -1,6 +1,7 @@
 #include "common/encoding.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include <sodium.h>
 
@@ -49,6 +50,10 @@ int base64_decode(const char *b64, size_t len, const char *ignore, struct buf *o
 	int r;
 
 	buf_reset(out);
+	/* libsodium looks characters up in `ignore` with strchr(), which finds the terminator: a NUL byte
+	 * would be skipped as if it were listed. No base64 text holds one. */
+	if (len > 0 && memchr(b64, '\0', len) != NULL)
+		return err_set(CER_ERR_FORMAT, "invalid base64 (NUL byte)");
 	tmp = malloc(max + 1);
 	if (tmp == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");

@@ -7,6 +7,15 @@
 /* Thread-local so that the verifier's worker threads cannot garble each other's messages. */
 static _Thread_local char last_message[ERR_MESSAGE_MAX];
 
+/* Messages quote untrusted bytes (a signature's namespace, a key type); they are printed as one line on
+ * a terminal, so a line break or an escape sequence in them must not survive. */
+static void scrub_controls(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s == 0x7f)
+			*s = '?';
+}
+
 int err_set(int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -14,6 +23,7 @@ int err_set(int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(last_message, sizeof(last_message), fmt, ap);
 	va_end(ap);
+	scrub_controls(last_message);
 	return code;
 }
 
@@ -32,6 +42,7 @@ int err_context(int code, const char *fmt, ...)
 		snprintf(joined, sizeof(joined), "%s: %s", prefix, last_message);
 	memcpy(last_message, joined, sizeof(last_message) - 1);
 	last_message[sizeof(last_message) - 1] = '\0';
+	scrub_controls(last_message);
 	return code;
 }
 

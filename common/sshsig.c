@@ -63,7 +63,7 @@ int sshsig_dearmor(const uint8_t *armored, size_t len, struct buf *blob)
 	const uint8_t *p = armored, *end = armored + len, *body, *body_end;
 
 	if (len > SSHSIG_ARMORED_MAX)
-		return err_set(CER_ERR_FORMAT, "signature: armored signature larger than %d bytes", SSHSIG_ARMORED_MAX);
+		return err_set(CER_ERR_FORMAT, "signature: bad armor (larger than %d bytes)", SSHSIG_ARMORED_MAX);
 	while (p < end && is_blank(*p))
 		p++;
 	while (end > p && is_blank(end[-1]))
@@ -104,6 +104,8 @@ int sshsig_parse_blob(const uint8_t *blob, size_t len, struct sshsig_parts *out)
 		return err_context(r, "signature");
 	if ((r = cursor_expect_end(&c)) != 0)
 		return err_context(r, "signature");
+	if (out->namespace_len == 0) /* PROTOCOL.sshsig: the namespace MUST NOT be empty */
+		return err_set(CER_ERR_FORMAT, "signature: empty namespace");
 	if ((r = sshkey_public_from_blob(&out->key, pub, pub_len)) != 0)
 		return err_context(r, "signature");
 	if (bytes_equal_cstring(hash, hash_len, SSHSIG_HASH_SHA512))

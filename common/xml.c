@@ -12,7 +12,7 @@ static const char XML_DECLARATION_START[] = "<?xml ";
 
 /* libxml2 already refuses much of this, but we refuse it before it parses anything: a DOCTYPE is
  * where entity expansion and external fetches begin, and records never need one. */
-static int prescan(const uint8_t *data, size_t len)
+static int prescan(const uint8_t *data, size_t len, int allow_comments)
 {
 	unsigned line = 1;
 
@@ -21,8 +21,17 @@ static int prescan(const uint8_t *data, size_t len)
 			line++;
 		else if (data[i] == '\0')
 			return err_set(CER_ERR_FORMAT, "line %u: NUL byte", line);
-		else if (data[i] == '<' && i + 1 < len && data[i + 1] == '!')
-			return err_set(CER_ERR_FORMAT, "line %u: DOCTYPE, comment or CDATA section refused", line);
+		else if (allow_comments && data[i] == '<' && len - i >= 4 && memcmp(data + i, "<!--", 4) == 0) {
+			/* Skip the comment (libxml2 checks its syntax); a "<!" inside it is text, not a declaration. */
+			const uint8_t *close = memmem(data + i + 4, len - i - 4, "-->", 3);
+			if (close == NULL)
+				return err_set(CER_ERR_FORMAT, "line %u: unterminated comment", line);
+			for (const uint8_t *q = data + i; q < close; q++)
+				line += *q == '\n';
+			i = (size_t)(close - data) + 2;
+		} else if (data[i] == '<' && i + 1 < len && data[i + 1] == '!')
+			return err_set(CER_ERR_FORMAT, "line %u: %s refused", line,
+				       allow_comments ? "DOCTYPE or CDATA section" : "DOCTYPE, comment or CDATA section");
 		else if (data[i] == '<' && i + 1 < len && data[i + 1] == '?' &&
 			 (i != 0 || len < sizeof(XML_DECLARATION_START) - 1 ||
 			  memcmp(data, XML_DECLARATION_START, sizeof(XML_DECLARATION_START) - 1) != 0))
@@ -37,7 +46,8 @@ static int same_name(const xmlNode *node, const char *ns, const char *name)
 	       strcmp((const char *)node->name, name) == 0;
 }
 
-int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *ns, const char *root_name)
+int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *ns, const char *root_name,
+		     int allow_comments)
 {
 	const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 	xmlParserCtxt *ctxt = NULL;
@@ -48,7 +58,7 @@ int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *
 	*out = NULL;
 	if (len > XML_DOCUMENT_MAX)
 		return err_set(CER_ERR_FORMAT, "XML document larger than %d bytes", XML_DOCUMENT_MAX);
-	if ((r = prescan(data, len)) != 0)
+	if ((r = prescan(data, len, allow_comments)) != 0)
 		return r;
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)
@@ -101,7 +111,8 @@ static int skip_to_element(xmlNode **cursor, const char *ns)
 {
 	while (*cursor != NULL) {
 		xmlNode *n = *cursor;
-		if (n->type == XML_TEXT_NODE && blank_text(n)) {
+		/* Comments exist only where the document's parse allowed them: they are never data. */
+		if ((n->type == XML_TEXT_NODE && blank_text(n)) || n->type == XML_COMMENT_NODE) {
 			*cursor = n->next;
 			continue;
 		}

@@ -2,7 +2,7 @@
  * reports later).
  *
  * Strict means: at most XML_DOCUMENT_MAX bytes; UTF-8; no DOCTYPE (so no DTD and no entity can be
- * declared, and so none is expanded), no comments, no CDATA, no processing instruction other than
+ * declared, and so none is expanded), no comments unless asked for, no CDATA, no processing instruction other than
  * the XML declaration; no network access; depth bounded by libxml2's default limit and by the
  * caller's walk. The element walkers refuse what the caller does not expect: unknown elements,
  * unknown attributes, text where elements belong. Every error names the line. */
@@ -16,9 +16,11 @@
 
 #define XML_DOCUMENT_MAX (1024 * 1024)
 
-/* Parse `data` into a document. The root element must be `root_name` in namespace `ns`. */
+/* Parse `data` into a document. The root element must be `root_name` in namespace `ns`.
+ * `allow_comments`: documents people write (scenarios) may hold comments; machine-written ones
+ * (records) may not. Comments are skipped by the walkers below, never read as data. */
 __attribute__((warn_unused_result)) int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len,
-							 const char *ns, const char *root_name);
+							 const char *ns, const char *root_name, int allow_comments);
 
 /* Element walking: *cursor starts at xml_children(parent) and advances. Whitespace-only text is
  * skipped; anything else that is not an element in namespace `ns` is an error. */

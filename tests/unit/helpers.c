@@ -74,3 +74,130 @@ void test_ssh_keygen(const char *path, const char *comment)
 	cr_assert(test_run("ssh-keygen -q -t ed25519 -N '' -C '%s' -f '%s' </dev/null >/dev/null", comment, path) == 0,
 		  "ssh-keygen failed for %s", path);
 }
+
+/* ---- evidence fixtures ---- */
+
+#include "common/error.h"
+
+static const char *const test_key_names[TEST_KEY_COUNT] = {"alice", "bob", "carol", "carol-2", "mallory"};
+
+void test_keys_make(struct test_keys *k)
+{
+	memset(k, 0, sizeof(*k));
+	for (int i = 0; i < TEST_KEY_COUNT; i++) {
+		cr_assert_eq(sshkey_private_generate(&k->key[i], test_key_names[i]), 0, "%s", err_message());
+		cr_assert_eq(signer_from_key(&k->signer[i], k->key[i]), 0, "%s", err_message());
+	}
+}
+
+void test_keys_free(struct test_keys *k)
+{
+	for (int i = 0; i < TEST_KEY_COUNT; i++) {
+		signer_free(k->signer[i]);
+		sshkey_private_free(k->key[i]);
+	}
+	memset(k, 0, sizeof(*k));
+}
+
+struct roster *test_roster_make(const struct test_keys *k)
+{
+	static const char *const ids[] = {[TEST_ALICE] = "alice", [TEST_BOB] = "bob", [TEST_CAROL] = "carol",
+					  [TEST_CAROL2] = "carol"};
+	struct roster *roster = NULL;
+
+	cr_assert_eq(roster_new(&roster), 0);
+	for (int i = TEST_ALICE; i <= TEST_CAROL2; i++)
+		cr_assert_eq(roster_add_key(roster, ids[i], &k->key[i]->public_key), 0, "%s", err_message());
+	return roster;
+}
+
+void test_genesis_bytes(const struct test_keys *k, const char *ceremony, uint8_t scenario_fill, struct buf *out)
+{
+	struct record *rec = NULL;
+
+	cr_assert_eq(record_new(&rec), 0);
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", ceremony);
+	memset(rec->scenario_sha256, scenario_fill, sizeof(rec->scenario_sha256));
+	rec->session = 1;
+	rec->sequence = 0;
+	snprintf(rec->step, sizeof(rec->step), "begin");
+	rec->type = RECORD_GENESIS;
+	snprintf(rec->time, sizeof(rec->time), "2025-01-02T03:04:05Z");
+	snprintf(rec->actor, sizeof(rec->actor), "alice");
+	rec->roster = test_roster_make(k);
+	rec->recorder_version = strdup("0.1.0-test");
+	rec->recorder_build = strdup("test-build");
+	cr_assert(rec->recorder_version != NULL && rec->recorder_build != NULL);
+	cr_assert_eq(record_serialize(rec, out), 0, "%s", err_message());
+	record_free(rec);
+}
+
+void test_next_bytes(struct evidence_store *store, enum record_type type, const char *step, const char *value,
+		     struct buf *out)
+{
+	struct record *rec = NULL;
+
+	buf_reset(out);
+	cr_assert_eq(record_new(&rec), 0);
+	cr_assert_eq(evidence_prepare_next(store, rec), 0, "%s", err_message());
+	snprintf(rec->step, sizeof(rec->step), "%s", step);
+	rec->type = type;
+	snprintf(rec->time, sizeof(rec->time), "2025-01-02T03:04:%02uZ", rec->sequence % 60);
+	snprintf(rec->actor, sizeof(rec->actor), "alice");
+	if (value != NULL)
+		cr_assert_eq(record_add_value(rec, "n", value), 0, "%s", err_message());
+	cr_assert_eq(record_serialize(rec, out), 0, "%s", err_message());
+	record_free(rec);
+}
+
+void test_append_ok(struct evidence_store *store, const struct test_keys *k, const uint8_t *bytes, size_t len)
+{
+	struct signer *signers[2] = {k->signer[TEST_ALICE], k->signer[TEST_BOB]};
+
+	cr_assert_eq(evidence_append(store, bytes, len, signers, 2, k->signer[TEST_ALICE], 1000, NULL), 0, "append: %s",
+		     err_message());
+}
+
+struct evidence_store *test_store_make(const char *dir, const struct test_keys *k, const char *ceremony,
+				       unsigned steps, int close)
+{
+	struct evidence_store *store = NULL;
+	struct buf bytes = buf_make(RECORD_BYTES_MAX);
+	char value[16];
+
+	cr_assert_eq(evidence_store_create(&store, dir), 0, "%s", err_message());
+	test_genesis_bytes(k, ceremony, 0x5c, &bytes);
+	test_append_ok(store, k, bytes.data, bytes.len);
+	for (unsigned i = 1; i <= steps; i++) {
+		snprintf(value, sizeof(value), "%u", i);
+		test_next_bytes(store, RECORD_STEP, "step", value, &bytes);
+		test_append_ok(store, k, bytes.data, bytes.len);
+	}
+	if (close) {
+		test_next_bytes(store, RECORD_CLOSE, "close", NULL, &bytes);
+		test_append_ok(store, k, bytes.data, bytes.len);
+	}
+	buf_free(&bytes);
+	return store;
+}
+
+int test_has_finding(const struct findings *f, const char *code)
+{
+	for (size_t i = 0; i < f->count; i++)
+		if (strcmp(f->items[i].code, code) == 0)
+			return 1;
+	return 0;
+}
+
+char *test_findings_text(const struct findings *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+
+	cr_assert(out != NULL);
+	fprintf(out, "%zu finding(s):\n", findings_total(f));
+	findings_print(f, out);
+	fclose(out);
+	return text;
+}

@@ -89,7 +89,8 @@ Test(buf, printf_respects_limit)
 
 Test(buf, wire_integers_and_strings)
 {
-	static const uint8_t expected[] = {0x01, 0x02, 0x03, 0x04, 0, 0, 0, 2, 'h', 'i', 0, 0, 0, 0, 0, 0, 0, 3, 'a', 0, 'b'};
+	static const uint8_t expected[] = {0x01, 0x02, 0x03, 0x04, 0, 0, 0, 2,   'h', 'i', 0,
+	                                   0,    0,    0,    0,    0, 0, 3, 'a', 0,   'b'};
 	struct buf b = buf_make(64);
 
 	cr_assert_eq(buf_put_u32(&b, 0x01020304u), 0);
@@ -315,4 +316,18 @@ Test(error, long_messages_are_truncated)
 	err_set(CER_ERR_FORMAT, "short");
 	err_context(CER_ERR_FORMAT, "ctx");
 	cr_assert_str_eq(err_message(), "ctx: short");
+}
+
+Test(error, control_characters_are_scrubbed)
+{
+	/* Messages quote untrusted bytes and are printed as one line: no line breaks, no escapes. */
+	const char evil[] = "ns\"\nceremony: verification OK\x1b[2K\r\t\x7f";
+
+	err_set(CER_ERR_VERIFY, "wrong namespace \"%s\"", evil);
+	cr_assert_str_eq(err_message(), "wrong namespace \"ns\"?ceremony: verification OK?[2K???\"");
+	err_context(CER_ERR_VERIFY, "record %s", "a\nb");
+	cr_assert_str_eq(err_message(), "record a?b: wrong namespace \"ns\"?ceremony: verification OK?[2K???\"");
+	/* Bytes of UTF-8 text are kept. */
+	err_set(CER_ERR_FORMAT, "cl\xc3\xa9");
+	cr_assert_str_eq(err_message(), "cl\xc3\xa9");
 }

@@ -89,13 +89,13 @@ static const struct {
 	const char *bin;
 	const char *b64;
 } rfc4648[] = {
-	{"", ""},
-	{"f", "Zg=="},
-	{"fo", "Zm8="},
-	{"foo", "Zm9v"},
-	{"foob", "Zm9vYg=="},
-	{"fooba", "Zm9vYmE="},
-	{"foobar", "Zm9vYmFy"},
+        {"", ""},
+        {"f", "Zg=="},
+        {"fo", "Zm8="},
+        {"foo", "Zm9v"},
+        {"foob", "Zm9vYg=="},
+        {"fooba", "Zm9vYmE="},
+        {"foobar", "Zm9vYmFy"},
 };
 
 Test(base64, rfc4648_vectors_encode)
@@ -134,7 +134,7 @@ Test(base64, rfc4648_vectors_decode)
 	for (size_t i = 0; i < sizeof(rfc4648) / sizeof(rfc4648[0]); i++) {
 		struct buf out = buf_make(64);
 		cr_assert_eq(base64_decode(rfc4648[i].b64, strlen(rfc4648[i].b64), NULL, &out), 0, "%s: %s",
-			     rfc4648[i].b64, err_message());
+		             rfc4648[i].b64, err_message());
 		cr_assert_eq(out.len, strlen(rfc4648[i].bin));
 		cr_assert_arr_eq(out.data, rfc4648[i].bin, out.len);
 		buf_free(&out);
@@ -171,8 +171,12 @@ Test(base64, refuses_trailing_garbage)
 	assert_error(base64_decode("Zm8=Zm8=", 8, NULL, &out), CER_ERR_FORMAT, "invalid base64");
 	assert_error(base64_decode("Zm8=x", 5, NULL, &out), CER_ERR_FORMAT, "invalid base64");
 	assert_error(base64_decode("Zg===", 5, NULL, &out), CER_ERR_FORMAT, "invalid base64");
-	/* An embedded NUL inside the stated length is garbage too. */
+	/* An embedded NUL inside the stated length is garbage too... */
 	assert_error(base64_decode("Zm9v\0Zm9v", 9, NULL, &out), CER_ERR_FORMAT, "invalid base64");
+	/* ...also when characters are being skipped: libsodium's strchr() lookup would find the NUL in
+	 * the terminator of the ignore list and skip it. */
+	assert_error(base64_decode("Zm9v\0YmFy", 9, "\n", &out), CER_ERR_FORMAT, "invalid base64");
+	assert_error(base64_decode("Zm9v\nYmFy\0", 10, " \t\r\n", &out), CER_ERR_FORMAT, "invalid base64");
 	cr_assert_eq(out.len, 0, "a refused decode leaves the output empty");
 	buf_free(&out);
 }
@@ -247,5 +251,5 @@ Test(hash, sha512_known_answer)
 	sha512_digest("abc", 3, d);
 	hex_encode(d, sizeof(d), hex);
 	cr_assert_str_eq(hex, "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-			      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+	                      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
 }

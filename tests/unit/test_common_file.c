@@ -21,6 +21,8 @@ static void setup(void)
 
 static void teardown(void)
 {
+	if (dir == NULL)
+		return;
 	test_run("rm -rf '%s'", dir);
 	free(dir);
 	dir = NULL;
@@ -166,8 +168,10 @@ Test(file, read_unreadable_names_path)
 	char *p = path_in("locked");
 	struct buf b = buf_make(16);
 
-	if (geteuid() == 0)
+	if (geteuid() == 0) {
+		teardown(); /* Criterion does not run .fini for a skipped test */
 		cr_skip_test("root reads files whatever their mode");
+	}
 	test_write_file(p, "x", 1);
 	cr_assert_eq(chmod(p, 0), 0);
 	assert_error(file_read_all(p, 16, &b), CER_ERR_IO, p);

@@ -27,14 +27,15 @@ struct vector {
 
 /* The two vectors of shared/vectors/pgp-words.txt, for when the shared directory is not there. */
 static const struct vector embedded[] = {
-	{"mekmitasdigoat", "8d9eadc1f305d46f1f203886aa5df98f1ed62fcbacc23d2f6732d24d928703e8",
-	 "optic onlooker ringbolt recover upset almighty steamship hemisphere billiard butterfat classic letterhead "
-	 "reward filament waffle midsummer berserk speculate cement revival ribcage repellent commence combustion "
-	 "freedom component standard disruptive physique liberty acme typewriter"},
-	{"The quick brown fox jumps over the lazy dog", "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592",
-	 "stopwatch paramount watchword pocketful ahead stethoscope merit molecule gazelle revenue pupil pyramid "
-	 "ruffled antenna buzzard document optic escapade drunken tradition goggles crossover suspense impetus button "
-	 "aftermath stagnate rebellion clamshell retrospect topmost misnomer"},
+        {"mekmitasdigoat", "8d9eadc1f305d46f1f203886aa5df98f1ed62fcbacc23d2f6732d24d928703e8",
+         "optic onlooker ringbolt recover upset almighty steamship hemisphere billiard butterfat classic letterhead "
+         "reward filament waffle midsummer berserk speculate cement revival ribcage repellent commence combustion "
+         "freedom component standard disruptive physique liberty acme typewriter"},
+        {"The quick brown fox jumps over the lazy dog",
+         "d7a8fbb307d7809469ca9abcb0082e4f8d5651e46d3cdb762d02d0bf37c9e592",
+         "stopwatch paramount watchword pocketful ahead stethoscope merit molecule gazelle revenue pupil pyramid "
+         "ruffled antenna buzzard document optic escapade drunken tradition goggles crossover suspense impetus button "
+         "aftermath stagnate rebellion clamshell retrospect topmost misnomer"},
 };
 
 static FILE *open_shared(const char *relative)
@@ -165,7 +166,7 @@ Test(pgpwords, even_and_odd_positions)
 	char expected[256];
 
 	snprintf(expected, sizeof(expected), "%s %s %s %s", pgpwords_even[0], pgpwords_odd[0], pgpwords_even[255],
-		 pgpwords_odd[255]);
+	         pgpwords_odd[255]);
 	cr_assert_eq(pgpwords_append(&out, bytes, sizeof(bytes)), 0);
 	cr_assert_str_eq((const char *)out.data, expected);
 	cr_assert_str_eq((const char *)out.data, "aardvark adroitness Zulu Yucatan");

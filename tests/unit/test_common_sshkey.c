@@ -52,8 +52,8 @@ static char *keygen(const char *name, const char *type, const char *passphrase, 
 {
 	char *p = path_in(name);
 	cr_assert_eq(test_run("ssh-keygen -q -t %s %s -N '%s' -C '%s' -f '%s' </dev/null >/dev/null", type,
-			      strcmp(type, "rsa") == 0 ? "-b 2048" : "", passphrase, comment, p),
-		     0, "ssh-keygen -t %s failed", type);
+	                      strcmp(type, "rsa") == 0 ? "-b 2048" : "", passphrase, comment, p),
+	             0, "ssh-keygen -t %s failed", type);
 	return p;
 }
 
@@ -114,7 +114,7 @@ Test(sshkey_public, fingerprint_matches_ssh_keygen_l)
 
 	cr_assert_eq(sshkey_public_parse_line(&pub, line, strlen(line)), 0, "%s", err_message());
 	cr_assert_eq(test_run("ssh-keygen -l -E sha256 -f '%s.pub' | cut -d' ' -f2 | tr -d '\\n' > '%s'", key, fpfile),
-		     0);
+	             0);
 	expected = test_read_file(fpfile, &len);
 	sshkey_fingerprint_text(&pub, fp);
 	cr_assert_eq(strlen(fp), SSHKEY_FINGERPRINT_CHARS);
@@ -151,9 +151,9 @@ Test(sshkey_public, refuses_rsa_and_ecdsa_as_unsupported)
 	struct sshkey_public pub;
 
 	assert_error(sshkey_public_parse_line(&pub, rsa_line, strlen(rsa_line)), CER_ERR_UNSUPPORTED,
-		     "unsupported key type \"ssh-rsa\"");
+	             "unsupported key type \"ssh-rsa\"");
 	assert_error(sshkey_public_parse_line(&pub, ecdsa_line, strlen(ecdsa_line)), CER_ERR_UNSUPPORTED,
-		     "ecdsa-sha2-nistp256");
+	             "ecdsa-sha2-nistp256");
 	free(rsa_line);
 	free(ecdsa_line);
 	free(rsa);
@@ -164,14 +164,14 @@ Test(sshkey_public, refuses_bad_base64)
 {
 	struct sshkey_public pub;
 	const char *lines[] = {
-		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI!invalid",
-		"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA", /* unpadded / truncated */
-		"ssh-ed25519 ====",
+	        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI!invalid",
+	        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA", /* unpadded / truncated */
+	        "ssh-ed25519 ====",
 	};
 
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
 		assert_error(sshkey_public_parse_line(&pub, lines[i], strlen(lines[i])), CER_ERR_FORMAT,
-			     "not valid base64");
+		             "not valid base64");
 	assert_error(sshkey_public_parse_line(&pub, "ssh-ed25519", 11), CER_ERR_FORMAT, "missing base64");
 	assert_error(sshkey_public_parse_line(&pub, "ssh-ed25519   ", 14), CER_ERR_FORMAT, "missing base64");
 	assert_error(sshkey_public_parse_line(&pub, "", 0), CER_ERR_FORMAT, "missing key type");
@@ -219,14 +219,13 @@ Test(sshkey_public, refuses_malformed_blobs)
 	/* A key one byte short: the length field says 31. */
 	blob[18] = 31;
 	assert_error(sshkey_public_from_blob(&pub, blob, SSHKEY_ED25519_BLOB_BYTES - 1), CER_ERR_FORMAT,
-		     "31 bytes (expected 32)");
+	             "31 bytes (expected 32)");
 	/* A key one byte long: the length field says 33, more than any Ed25519 key. */
 	blob[18] = 33;
 	assert_error(sshkey_public_from_blob(&pub, blob, sizeof(blob)), CER_ERR_FORMAT, "exceeds the maximum");
 	/* Truncated. */
 	blob[18] = 32;
-	assert_error(sshkey_public_from_blob(&pub, blob, SSHKEY_ED25519_BLOB_BYTES - 1), CER_ERR_FORMAT,
-		     "truncated");
+	assert_error(sshkey_public_from_blob(&pub, blob, SSHKEY_ED25519_BLOB_BYTES - 1), CER_ERR_FORMAT, "truncated");
 	assert_error(sshkey_public_from_blob(&pub, blob, 2), CER_ERR_FORMAT, "truncated");
 	/* An embedded NUL in the type. */
 	blob[6] = '\0';
@@ -309,14 +308,14 @@ Test(allowed_signers, parses_entries_options_comments_and_line_numbers)
 
 	two_keys(&k);
 	cr_assert(asprintf(&text,
-			   "# ceremony roster\n"
-			   "\n"
-			   "alice@example.org %s alice's laptop\n"
-			   "   # indented comment\n"
-			   "bob@example.org,*@ops.example namespaces=\"git,ceremony-record@ceremony\" %s\r\n"
-			   "\t \n"
-			   "carol NAMESPACES=\"file\" %s",
-			   k.alice, k.bob, k.alice) > 0);
+	                   "# ceremony roster\n"
+	                   "\n"
+	                   "alice@example.org %s alice's laptop\n"
+	                   "   # indented comment\n"
+	                   "bob@example.org,*@ops.example namespaces=\"git,ceremony-record@ceremony\" %s\r\n"
+	                   "\t \n"
+	                   "carol NAMESPACES=\"file\" %s",
+	                   k.alice, k.bob, k.alice) > 0);
 	cr_assert_eq(allowed_signers_parse(&list, text, strlen(text)), 0, "%s", err_message());
 	cr_assert_not_null(list);
 	cr_assert_eq(list->count, 3);
@@ -373,7 +372,7 @@ static void assert_refused(const char *text, int code, const char *line_fragment
 
 	assert_error(allowed_signers_parse(&list, text, strlen(text)), code, fragment);
 	cr_assert(strstr(err_message(), line_fragment) != NULL, "message \"%s\" lacks \"%s\"", err_message(),
-		  line_fragment);
+	          line_fragment);
 	cr_assert_null(list);
 }
 
@@ -613,11 +612,11 @@ Test(sshkey_private, refuses_truncated_file)
 	/* Lines of base64 missing, the END line kept. */
 	cr_assert(asprintf(&cut, "%.*s%s", (int)(strchr(text, '\n') + 1 + 70 - text), text, end_marker) > 0);
 	cr_assert_eq(sshkey_private_parse(&priv, (const uint8_t *)cut, strlen(cut)), CER_ERR_FORMAT, "%s",
-		     err_message());
+	             err_message());
 	cr_assert_null(priv);
 	/* Only the BEGIN line. */
 	assert_error(sshkey_private_parse(&priv, (const uint8_t *)text, strlen(KEY_BEGIN)), CER_ERR_FORMAT,
-		     "missing -----END");
+	             "missing -----END");
 	/* Nothing at all. */
 	assert_error(sshkey_private_parse(&priv, (const uint8_t *)"", 0), CER_ERR_FORMAT, "not an OpenSSH private key");
 	free(cut);
@@ -637,13 +636,17 @@ Test(sshkey_private, refuses_corrupted_base64_and_trailing_data)
 	assert_error(sshkey_private_parse(&priv, (const uint8_t *)text, len), CER_ERR_FORMAT, "not valid base64");
 	free(text);
 	text = test_read_file(key, &len);
+	/* A NUL byte in place of a line break. */
+	text[strlen(KEY_BEGIN) + 70] = '\0';
+	assert_error(sshkey_private_parse(&priv, (const uint8_t *)text, len), CER_ERR_FORMAT, "not valid base64");
+	cr_assert_null(priv);
+	free(text);
+	text = test_read_file(key, &len);
 	cr_assert(asprintf(&more, "%s\nssh-ed25519 AAAA\n", text) > 0);
-	assert_error(sshkey_private_parse(&priv, (const uint8_t *)more, strlen(more)), CER_ERR_FORMAT,
-		     "trailing data");
+	assert_error(sshkey_private_parse(&priv, (const uint8_t *)more, strlen(more)), CER_ERR_FORMAT, "trailing data");
 	free(more);
 	cr_assert(asprintf(&more, "%s%s", text, text) > 0);
-	assert_error(sshkey_private_parse(&priv, (const uint8_t *)more, strlen(more)), CER_ERR_FORMAT,
-		     "trailing data");
+	assert_error(sshkey_private_parse(&priv, (const uint8_t *)more, strlen(more)), CER_ERR_FORMAT, "trailing data");
 	free(more);
 	/* Blank space around the armor is fine. */
 	cr_assert(asprintf(&more, "\n  %s\n\n", text) > 0);
@@ -791,7 +794,7 @@ Test(sshkey_private, format_pads_for_every_comment_length)
 		cr_assert_eq(sshkey_private_generate(&key, comment), 0);
 		cr_assert_eq(sshkey_private_format(key, &text), 0);
 		cr_assert_eq(sshkey_private_parse(&back, text.data, text.len), 0, "comment length %d: %s", n,
-			     err_message());
+		             err_message());
 		cr_assert_str_eq(back->comment, comment);
 		cr_assert(asprintf(&p, "%s/pad%d", dir, n) > 0);
 		test_write_file(p, text.data, text.len);
