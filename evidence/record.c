@@ -340,6 +340,14 @@ static int parse_participant(struct roster *roster, xmlNode *el)
 	return r;
 }
 
+static int attribute_text_valid(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if (*p < 0x20)
+			return 0;
+	return 1;
+}
+
 static int parse_genesis_payload(struct record *record, xmlNode *payload)
 {
 	static const char *const none[] = {NULL};
@@ -364,6 +372,10 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 	    (r = xml_attribute(recorder_el, "version", 128, &record->recorder_version)) != 0 ||
 	    (r = xml_attribute(recorder_el, "build", 128, &record->recorder_build)) != 0)
 		return r;
+	/* Attribute values are not checked by xml_attribute(): a character reference (&#13;) would
+	 * carry a control character into a field record_serialize() refuses. */
+	if (!attribute_text_valid(record->recorder_version) || !attribute_text_valid(record->recorder_build))
+		return err_set(CER_ERR_FORMAT, "line %d: control character in a <recorder> attribute", recorder_el->line);
 	if (recorder_el->children != NULL)
 		return err_set(CER_ERR_FORMAT, "line %d: <recorder> must be empty", recorder_el->line);
 	return xml_expect_end(&cursor, NS, payload);
@@ -378,9 +390,12 @@ static int parse_step_payload(struct record *record, xmlNode *payload)
 	int r;
 
 	while ((r = xml_optional(&cursor, NS, "value", &el)) == 1) {
+		/* The xml_* messages name the line already; record_add_value's do not. */
 		if ((r = xml_check_attributes(el, name_only)) != 0 ||
 		    (r = xml_attribute(el, "name", RECORD_ID_MAX, &name)) != 0 ||
-		    (r = xml_text(el, RECORD_VALUE_MAX, &value)) != 0 || (r = record_add_value(record, name, value)) != 0) {
+		    (r = xml_text(el, RECORD_VALUE_MAX, &value)) != 0)
+			break;
+		if ((r = record_add_value(record, name, value)) != 0) {
 			if (r == CER_ERR_USAGE)
 				r = CER_ERR_FORMAT;
 			err_context(r, "line %d", el->line);
@@ -472,7 +487,7 @@ int record_parse(struct record **out, const uint8_t *bytes, size_t len)
 		return err_set(CER_ERR_FORMAT, "record larger than %d bytes", RECORD_BYTES_MAX);
 	if ((r = record_new(&record)) != 0)
 		return r;
-	if ((r = xml_parse_strict(&doc, bytes, len, NS, "record")) == 0 &&
+	if ((r = xml_parse_strict(&doc, bytes, len, NS, "record", 0)) == 0 &&
 	    (r = parse_record_element(record, xmlDocGetRootElement(doc))) == 0) {
 		*out = record;
 		record = NULL;
