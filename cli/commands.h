@@ -16,6 +16,14 @@ int cmd_evidence_append(int argc, char **argv);
 int cmd_evidence_log(int argc, char **argv);
 int cmd_evidence_allowed_signers(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
+int cmd_begin(int argc, char **argv);
+int cmd_next(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_incident(int argc, char **argv);
+int cmd_restart(int argc, char **argv);
+int cmd_close(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

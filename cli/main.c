@@ -16,8 +16,17 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"evidence", cmd_evidence, "create an evidence repository, append signed records, list them"},
+	{"scenario", cmd_scenario, "check, show, make a scenario; print its allowed_signers"},
+	{"begin", cmd_begin, "start a ceremony from a published scenario (the genesis record)"},
+	{"next", cmd_next, "where the ceremony stands: the next step, what to capture, who signs"},
+	{"record", cmd_record, "propose the record of the next step, with sign-offs"},
+	{"sign", cmd_sign, "add sign-offs to the pending record"},
+	{"incident", cmd_incident, "declare an incident: the session becomes invalid"},
+	{"restart", cmd_restart, "open the next session after an incident"},
+	{"close", cmd_close, "the closing record, and the closing hash"},
+	{"log", cmd_evidence_log, "the history, for people"},
 	{"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
+	{"evidence", cmd_evidence, "low level: create a repository, append signed records"},
 	{"keygen", cmd_keygen, "make a throwaway Ed25519 key file for tests and demos"},
 	{"demo", cmd_demo, "a complete sample run, scripted, into a new directory"},
 };

@@ -66,8 +66,8 @@ static int check_follows_tip(const struct append_plan *plan)
 	return 0;
 }
 
-static int check_signers(const struct append_plan *plan, struct signer *const *signers, size_t count,
-			 struct signer *committer)
+static int check_signoffs(const struct append_plan *plan, const uint8_t *bytes, size_t len,
+			  const struct evidence_signoff *signoffs, size_t count, struct signer *committer)
 {
 	long seen[EVIDENCE_SIGNOFFS_MAX];
 	char fp[SSHKEY_FINGERPRINT_CHARS + 1];
@@ -79,21 +79,64 @@ static int check_signers(const struct append_plan *plan, struct signer *const *s
 	if (roster_find_participant(plan->roster, plan->record->actor) < 0)
 		return err_set(CER_ERR_REFUSED, "actor \"%s\" is not in the roster", plan->record->actor);
 	for (size_t i = 0; i < count; i++) {
-		seen[i] = roster_find_key(plan->roster, signer_public_key(signers[i]));
-		if (seen[i] < 0) {
-			sshkey_fingerprint_text(signer_public_key(signers[i]), fp);
-			return err_set(CER_ERR_REFUSED, "key %s (%s) is not in the roster", signer_name(signers[i]), fp);
-		}
+		struct sshkey_public signer;
+		sshkey_fingerprint_text(&signoffs[i].key, fp);
+		seen[i] = roster_find_key(plan->roster, &signoffs[i].key);
+		if (seen[i] < 0)
+			return err_set(CER_ERR_REFUSED, "key %s is not in the roster", fp);
 		for (size_t j = 0; j < i; j++)
 			if (seen[j] == seen[i])
-				return err_set(CER_ERR_REFUSED, "%s signs twice (keys %s and %s); a person counts once",
-					       plan->roster->participants[seen[i]], signer_name(signers[j]),
-					       signer_name(signers[i]));
+				return err_set(CER_ERR_REFUSED, "%s signs twice (a second key, %s); a person counts once",
+					       plan->roster->participants[seen[i]], fp);
+		/* Never commit a sign-off that the verifier would refuse. */
+		if (sshsig_verify(signoffs[i].armored, signoffs[i].armored_len, SSHSIG_NAMESPACE_RECORD, bytes, len,
+				  &signer) != 0 ||
+		    !sshkey_public_equal(&signer, &signoffs[i].key))
+			return err_context(CER_ERR_VERIFY, "sign-off by %s (%s)", plan->roster->participants[seen[i]], fp);
 	}
 	if (roster_find_key(plan->roster, signer_public_key(committer)) < 0) {
 		sshkey_fingerprint_text(signer_public_key(committer), fp);
 		return err_set(CER_ERR_REFUSED, "commit key %s (%s) is not in the roster", signer_name(committer), fp);
 	}
+	return 0;
+}
+
+/* Files beside the record must be exactly what the record says. */
+static int check_files(const struct append_plan *plan, const struct evidence_file *files, size_t count)
+{
+	const struct record *rec = plan->record;
+	const size_t prefix = sizeof(EVIDENCE_ATTACHMENTS_DIR "/") - 1;
+	size_t stored = 0;
+	uint8_t digest[32];
+
+	for (size_t i = 0; i < rec->attachment_count; i++)
+		stored += rec->attachments[i].stored != 0;
+	for (size_t i = 0; i < count; i++) {
+		sha256_digest(files[i].data, files[i].len, digest);
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(files[i].name, files[j].name) == 0)
+				return err_set(CER_ERR_USAGE, "file %s given twice", files[i].name);
+		if (strcmp(files[i].name, EVIDENCE_SCENARIO_FILE) == 0) {
+			if (rec->type != RECORD_GENESIS || memcmp(digest, rec->scenario_sha256, 32) != 0)
+				return err_set(CER_ERR_REFUSED, "the scenario file does not hash to the genesis record's "
+								"scenario-sha256");
+			continue;
+		}
+		if (strncmp(files[i].name, EVIDENCE_ATTACHMENTS_DIR "/", prefix) != 0)
+			return err_set(CER_ERR_USAGE, "file %s: only %s and %s/NAME are stored beside a record", files[i].name,
+				       EVIDENCE_SCENARIO_FILE, EVIDENCE_ATTACHMENTS_DIR);
+		const struct record_attachment *a = NULL;
+		for (size_t k = 0; k < rec->attachment_count; k++)
+			if (strcmp(rec->attachments[k].name, files[i].name + prefix) == 0)
+				a = &rec->attachments[k];
+		if (a == NULL || !a->stored || a->size != files[i].len || memcmp(a->sha256, digest, 32) != 0)
+			return err_set(CER_ERR_REFUSED, "attachment %s is not listed as stored by the record, or does not "
+							"match its size and sha256",
+				       files[i].name + prefix);
+		stored--;
+	}
+	if (stored != 0)
+		return err_set(CER_ERR_USAGE, "the record lists %zu stored attachment(s) that were not given", stored);
 	return 0;
 }
 
@@ -162,46 +205,64 @@ out:
 	return r;
 }
 
-/* The record's own directory: record.xml and signoffs/<F>.sig, one per signer. */
-static int write_record_dir(git_repository *repo, const uint8_t *bytes, size_t len, struct signer *const *signers,
-			    size_t count, git_oid *out)
+/* Insert a blob at `name` ("a" or "dir/a", one level deep at most) of the tree being built. */
+static int insert_blob(git_repository *repo, git_treebuilder *dir, git_treebuilder **sub, const char *subname,
+		       const char *name, const uint8_t *data, size_t len)
 {
-	struct buf armored = buf_make(SSHSIG_ARMORED_MAX);
-	git_treebuilder *signoffs = NULL, *dir = NULL;
-	git_oid blob, tree;
+	git_oid blob;
+
+	if (git_blob_create_from_buffer(&blob, repo, data, len) < 0)
+		return git_error_to_cer(CER_ERR_IO, name);
+	if (sub != NULL && *sub == NULL && git_treebuilder_new(sub, repo, NULL) < 0)
+		return git_error_to_cer(CER_ERR_IO, subname);
+	if (git_treebuilder_insert(NULL, sub ? *sub : dir, name, &blob, GIT_FILEMODE_BLOB) < 0)
+		return git_error_to_cer(CER_ERR_IO, name);
+	return 0;
+}
+
+/* The record's own directory: record.xml, signoffs/<F>.sig (one per signer), and the files. */
+static int write_record_dir(git_repository *repo, const uint8_t *bytes, size_t len,
+			    const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files,
+			    size_t file_count, git_oid *out)
+{
+	const size_t prefix = sizeof(EVIDENCE_ATTACHMENTS_DIR "/") - 1;
+	git_treebuilder *signoff_dir = NULL, *attachments = NULL, *dir = NULL;
+	git_oid tree;
 	int r = 0;
 
-	if (git_treebuilder_new(&signoffs, repo, NULL) < 0 || git_treebuilder_new(&dir, repo, NULL) < 0) {
+	if (git_treebuilder_new(&signoff_dir, repo, NULL) < 0 || git_treebuilder_new(&dir, repo, NULL) < 0) {
 		r = git_error_to_cer(CER_ERR_IO, "tree");
 		goto out;
 	}
 	for (size_t i = 0; i < count; i++) {
 		char name[64 + sizeof(EVIDENCE_SIGNOFF_SUFFIX)];
-		buf_reset(&armored);
-		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes, len, &armored)) != 0)
+		evidence_signoff_name(&signoffs[i].key, name);
+		if ((r = insert_blob(repo, signoff_dir, NULL, NULL, name, signoffs[i].armored, signoffs[i].armored_len)) != 0)
 			goto out;
-		evidence_signoff_name(signer_public_key(signers[i]), name);
-		if (git_blob_create_from_buffer(&blob, repo, armored.data, armored.len) < 0 ||
-		    git_treebuilder_insert(NULL, signoffs, name, &blob, GIT_FILEMODE_BLOB) < 0) {
-			r = git_error_to_cer(CER_ERR_IO, "sign-off");
-			goto out;
-		}
 	}
-	if (git_blob_create_from_buffer(&blob, repo, bytes, len) < 0 ||
-	    git_treebuilder_insert(NULL, dir, EVIDENCE_RECORD_FILE, &blob, GIT_FILEMODE_BLOB) < 0) {
-		r = git_error_to_cer(CER_ERR_IO, "record");
+	if ((r = insert_blob(repo, dir, NULL, NULL, EVIDENCE_RECORD_FILE, bytes, len)) != 0)
 		goto out;
+	for (size_t i = 0; i < file_count; i++) {
+		int attachment = strncmp(files[i].name, EVIDENCE_ATTACHMENTS_DIR "/", prefix) == 0;
+		if ((r = insert_blob(repo, dir, attachment ? &attachments : NULL, EVIDENCE_ATTACHMENTS_DIR,
+				     attachment ? files[i].name + prefix : files[i].name, files[i].data, files[i].len)) != 0)
+			goto out;
 	}
 	if ((r = fault(EVIDENCE_STEP_BLOBS_WRITTEN)) != 0)
 		goto out;
-	if (git_treebuilder_write(&tree, signoffs) < 0 ||
+	if (attachments != NULL && (git_treebuilder_write(&tree, attachments) < 0 ||
+				    git_treebuilder_insert(NULL, dir, EVIDENCE_ATTACHMENTS_DIR, &tree, GIT_FILEMODE_TREE) < 0)) {
+		r = git_error_to_cer(CER_ERR_IO, "tree");
+		goto out;
+	}
+	if (git_treebuilder_write(&tree, signoff_dir) < 0 ||
 	    git_treebuilder_insert(NULL, dir, EVIDENCE_SIGNOFFS_DIR, &tree, GIT_FILEMODE_TREE) < 0 ||
 	    git_treebuilder_write(out, dir) < 0)
 		r = git_error_to_cer(CER_ERR_IO, "tree");
 out:
-	git_treebuilder_free(signoffs);
+	git_treebuilder_free(signoff_dir);
+	git_treebuilder_free(attachments);
 	git_treebuilder_free(dir);
-	buf_free(&armored);
 	return r;
 }
 
@@ -287,12 +348,16 @@ out:
 	return r;
 }
 
-/* One syncfs() makes every object written so far durable, instead of an fsync per object file. */
-static int sync_repository(git_repository *repo)
+/* One syncfs() makes every object written so far durable, instead of an fsync per object file.
+ * Skipped only on a store set non-durable for bulk generation (evidence_store_set_durable). */
+static int sync_repository(const struct evidence_store *store)
 {
-	int fd = open(git_repository_path(repo), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int r = 0;
+	git_repository *repo = store->repo;
+	int fd, r = 0;
 
+	if (!store->durable)
+		return 0;
+	fd = open(git_repository_path(repo), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return err_set(CER_ERR_IO, "%s: cannot open", git_repository_path(repo));
 	if (syncfs(fd) != 0)
@@ -319,8 +384,9 @@ static int move_branch(git_repository *repo, const struct append_plan *plan, con
 	return 0;
 }
 
-int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
-		    size_t signer_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
+int evidence_append_signed(struct evidence_store *store, const uint8_t *bytes, size_t len,
+			   const struct evidence_signoff *signoffs, size_t signoff_count, const struct evidence_file *files,
+			   size_t file_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
 {
 	struct append_plan plan;
 	git_oid record_dir, root, commit;
@@ -330,22 +396,87 @@ int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t l
 	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
 		return r;
 	if ((r = fault(EVIDENCE_STEP_LOCKED)) != 0 || (r = make_plan(store, bytes, len, &plan)) != 0 ||
-	    (r = check_signers(&plan, signers, signer_count, committer)) != 0)
+	    (r = check_signoffs(&plan, bytes, len, signoffs, signoff_count, committer)) != 0 ||
+	    (r = check_files(&plan, files, file_count)) != 0)
 		goto out;
-	if ((r = write_record_dir(store->repo, bytes, len, signers, signer_count, &record_dir)) != 0 ||
+	if ((r = write_record_dir(store->repo, bytes, len, signoffs, signoff_count, files, file_count, &record_dir)) != 0 ||
 	    (r = write_root_tree(store->repo, &plan, &record_dir, &root)) != 0 ||
 	    (r = fault(EVIDENCE_STEP_TREES_WRITTEN)) != 0 ||
 	    (r = write_signed_commit(store->repo, &plan, &root, committer, &commit)) != 0 ||
 	    (r = fault(EVIDENCE_STEP_COMMIT_WRITTEN)) != 0)
 		goto out;
-	if ((r = sync_repository(store->repo)) != 0 || (r = fault(EVIDENCE_STEP_OBJECTS_DURABLE)) != 0 ||
+	if ((r = sync_repository(store)) != 0 || (r = fault(EVIDENCE_STEP_OBJECTS_DURABLE)) != 0 ||
 	    (r = move_branch(store->repo, &plan, &commit)) != 0 || (r = fault(EVIDENCE_STEP_BRANCH_MOVED)) != 0 ||
-	    (r = sync_repository(store->repo)) != 0)
+	    (r = sync_repository(store)) != 0)
 		goto out;
 	if (commit_out != NULL)
 		git_oid_cpy(commit_out, &commit);
 out:
 	free_plan(&plan);
+	if (locked_here)
+		evidence_store_unlock(store);
+	return r;
+}
+
+/* Refuse signers outside the pinned roster, or one person twice, before any key or token is
+ * asked to sign: a hardware token's touch is never spent on a record that cannot be committed. */
+static int check_signers(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
+			 size_t count)
+{
+	struct append_plan plan;
+	long seen[EVIDENCE_SIGNOFFS_MAX];
+	char fp[SSHKEY_FINGERPRINT_CHARS + 1];
+	int r;
+
+	if ((r = make_plan(store, bytes, len, &plan)) != 0)
+		goto out;
+	for (size_t i = 0; i < count; i++) {
+		seen[i] = roster_find_key(plan.roster, signer_public_key(signers[i]));
+		if (seen[i] < 0) {
+			sshkey_fingerprint_text(signer_public_key(signers[i]), fp);
+			r = err_set(CER_ERR_REFUSED, "key %s (%s) is not in the roster", signer_name(signers[i]), fp);
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (seen[j] == seen[i]) {
+				r = err_set(CER_ERR_REFUSED, "%s signs twice (keys %s and %s); a person counts once",
+					    plan.roster->participants[seen[i]], signer_name(signers[j]), signer_name(signers[i]));
+				goto out;
+			}
+	}
+out:
+	free_plan(&plan);
+	return r;
+}
+
+int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
+		    size_t signer_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
+{
+	struct evidence_signoff signoffs[EVIDENCE_SIGNOFFS_MAX];
+	struct buf armored[EVIDENCE_SIGNOFFS_MAX];
+	int locked_here = store->lock_fd < 0, r;
+
+	if (signer_count == 0)
+		return err_set(CER_ERR_USAGE, "a record needs at least one sign-off");
+	if (signer_count > EVIDENCE_SIGNOFFS_MAX)
+		return err_set(CER_ERR_USAGE, "more than %d sign-offs on one record", EVIDENCE_SIGNOFFS_MAX);
+	for (size_t i = 0; i < signer_count; i++)
+		armored[i] = buf_make(SSHSIG_ARMORED_MAX);
+	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
+		goto out;
+	if ((r = check_signers(store, bytes, len, signers, signer_count)) != 0)
+		goto out;
+	for (size_t i = 0; i < signer_count; i++) {
+		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes, len, &armored[i])) != 0)
+			goto out;
+		signoffs[i].key = *signer_public_key(signers[i]);
+		signoffs[i].armored = armored[i].data;
+		signoffs[i].armored_len = armored[i].len;
+	}
+	r = evidence_append_signed(store, bytes, len, signoffs, signer_count, NULL, 0, committer, lock_wait_ms, commit_out);
+out:
+	for (size_t i = 0; i < signer_count; i++)
+		buf_free(&armored[i]);
 	if (locked_here)
 		evidence_store_unlock(store);
 	return r;

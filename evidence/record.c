@@ -16,7 +16,23 @@ static const char *const type_names[] = {
 	[RECORD_GENESIS] = "genesis",
 	[RECORD_STEP] = "step",
 	[RECORD_CLOSE] = "close",
+	[RECORD_INCIDENT] = "incident",
+	[RECORD_RESTART] = "restart",
 };
+
+static const char *const incident_names[] = {
+	[INCIDENT_DECLARED] = "declared",
+	[INCIDENT_OUT_OF_ORDER] = "out-of-order",
+	[INCIDENT_SIGNOFF_NOT_ALLOWED] = "signoff-not-allowed",
+	[INCIDENT_VALUE_MISMATCH] = "value-mismatch",
+	[INCIDENT_SIGNATURE_FAILED] = "signature-failed",
+};
+#define INCIDENT_KIND_COUNT (sizeof(incident_names) / sizeof(incident_names[0]))
+
+const char *incident_kind_name(enum incident_kind kind)
+{
+	return (size_t)kind < INCIDENT_KIND_COUNT ? incident_names[kind] : NULL;
+}
 
 const char *record_type_name(enum record_type type)
 {
@@ -45,6 +61,11 @@ void record_free(struct record *record)
 		free(record->values[i].value);
 	}
 	free(record->values);
+	for (size_t i = 0; i < record->attachment_count; i++)
+		free(record->attachments[i].name);
+	free(record->attachments);
+	free(record->incident_expected);
+	free(record->incident_happened);
 	free(record->note);
 	free(record);
 }
@@ -90,6 +111,49 @@ int record_add_value(struct record *record, const char *name, const char *value)
 	record->value_count++;
 	if (grown[record->value_count - 1].name == NULL || grown[record->value_count - 1].value == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
+	return 0;
+}
+
+int record_add_attachment(struct record *record, const char *name, const uint8_t sha256[32], uint64_t size, int stored)
+{
+	struct record_attachment *grown;
+
+	if (!id_valid(name))
+		return err_set(CER_ERR_USAGE, "attachment name \"%s\" is not an id (a-z, 0-9, '.', '_', '-')", name);
+	if (record->attachment_count >= RECORD_ATTACHMENTS_MAX)
+		return err_set(CER_ERR_USAGE, "more than %d attachments in one record", RECORD_ATTACHMENTS_MAX);
+	for (size_t i = 0; i < record->attachment_count; i++)
+		if (strcmp(record->attachments[i].name, name) == 0)
+			return err_set(CER_ERR_USAGE, "attachment %s given twice", name);
+	grown = realloc(record->attachments, (record->attachment_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	record->attachments = grown;
+	grown += record->attachment_count;
+	if ((grown->name = strdup(name)) == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	memcpy(grown->sha256, sha256, 32);
+	grown->size = size;
+	grown->stored = stored != 0;
+	record->attachment_count++;
+	return 0;
+}
+
+int record_set_incident(struct record *record, enum incident_kind kind, const char *expected, const char *happened)
+{
+	if (incident_kind_name(kind) == NULL)
+		return err_set(CER_ERR_USAGE, "unknown incident kind");
+	if (!text_valid(expected, RECORD_INCIDENT_TEXT_MAX) || !text_valid(happened, RECORD_INCIDENT_TEXT_MAX))
+		return err_set(CER_ERR_USAGE, "incident text longer than %d bytes or holding control characters",
+			       RECORD_INCIDENT_TEXT_MAX);
+	free(record->incident_expected);
+	free(record->incident_happened);
+	record->incident_expected = strdup(expected);
+	record->incident_happened = strdup(happened);
+	if (record->incident_expected == NULL || record->incident_happened == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	record->has_incident = 1;
+	record->incident_kind = kind;
 	return 0;
 }
 
@@ -176,10 +240,27 @@ static int serialize_step_payload(const struct record *record, struct buf *out)
 {
 	int r = 0;
 
+	if ((record->type == RECORD_INCIDENT) != (record->has_incident != 0))
+		return err_set(CER_ERR_USAGE, "an incident record, and only it, carries <incident>");
 	for (size_t i = 0; i < record->value_count && r == 0; i++) {
 		if ((r = buf_printf(out, "    <value name=\"%s\">", record->values[i].name)) == 0 &&
 		    (r = xml_escape_append(out, record->values[i].value)) == 0)
 			r = buf_append_str(out, "</value>\n");
+	}
+	for (size_t i = 0; i < record->attachment_count && r == 0; i++) {
+		char hex[65];
+		hex_encode(record->attachments[i].sha256, 32, hex);
+		r = buf_printf(out, "    <attachment name=\"%s\" sha256=\"%s\" size=\"%llu\" stored=\"%s\"/>\n",
+			       record->attachments[i].name, hex, (unsigned long long)record->attachments[i].size,
+			       record->attachments[i].stored ? "true" : "false");
+	}
+	if (r == 0 && record->confirmed)
+		r = buf_append_str(out, "    <confirmed/>\n");
+	if (r == 0 && record->has_incident) {
+		if ((r = buf_printf(out, "    <incident kind=\"%s\">\n", incident_kind_name(record->incident_kind))) == 0 &&
+		    (r = put_element(out, "      ", "expected", record->incident_expected)) == 0 &&
+		    (r = put_element(out, "      ", "happened", record->incident_happened)) == 0)
+			r = buf_append_str(out, "    </incident>\n");
 	}
 	if (r == 0 && record->note != NULL) {
 		if (!text_valid(record->note, RECORD_NOTE_MAX))
@@ -381,6 +462,68 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 	return xml_expect_end(&cursor, NS, payload);
 }
 
+/* <attachment name="ID" sha256="HEX" size="N" stored="true|false"/> */
+static int parse_attachment(struct record *record, xmlNode *el)
+{
+	static const char *const attrs[] = {"name", "sha256", "size", "stored", NULL};
+	char *name = NULL, *hex = NULL, *size = NULL, *stored = NULL;
+	uint8_t digest[32];
+	uint64_t n = 0;
+	int r;
+
+	if ((r = xml_check_attributes(el, attrs)) != 0 || (r = xml_attribute(el, "name", RECORD_ID_MAX, &name)) != 0 ||
+	    (r = xml_attribute(el, "sha256", 64, &hex)) != 0 || (r = xml_attribute(el, "size", 20, &size)) != 0 ||
+	    (r = xml_attribute(el, "stored", 5, &stored)) != 0)
+		goto out;
+	r = err_set(CER_ERR_FORMAT, "line %d: malformed <attachment>", el->line);
+	if (el->children != NULL || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64 ||
+	    hex_decode_exact(hex, 64, digest, 32) != 0 || size[0] == '\0' || strspn(size, "0123456789") != strlen(size) ||
+	    (size[0] == '0' && size[1] != '\0') || strlen(size) > 15 ||
+	    (strcmp(stored, "true") != 0 && strcmp(stored, "false") != 0))
+		goto out;
+	for (const char *p = size; *p; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	if ((r = record_add_attachment(record, name, digest, n, strcmp(stored, "true") == 0)) != 0) {
+		r = CER_ERR_FORMAT;
+		err_context(r, "line %d", el->line);
+	}
+out:
+	free(name);
+	free(hex);
+	free(size);
+	free(stored);
+	return r;
+}
+
+/* <incident kind="..."><expected>text</expected><happened>text</happened></incident> */
+static int parse_incident(struct record *record, xmlNode *el)
+{
+	static const char *const kind_only[] = {"kind", NULL};
+	static const char *const none[] = {NULL};
+	xmlNode *cursor = xml_children(el), *child;
+	char *kind = NULL;
+	int r;
+
+	if ((r = xml_check_attributes(el, kind_only)) != 0 || (r = xml_attribute(el, "kind", 32, &kind)) != 0)
+		return r;
+	r = err_set(CER_ERR_FORMAT, "line %d: unknown incident kind \"%s\"", el->line, kind);
+	for (size_t k = 0; k < INCIDENT_KIND_COUNT; k++)
+		if (strcmp(kind, incident_names[k]) == 0) {
+			record->incident_kind = (enum incident_kind)k;
+			r = 0;
+		}
+	free(kind);
+	if (r != 0)
+		return r;
+	if ((r = xml_expect(&cursor, NS, "expected", &child)) != 0 || (r = xml_check_attributes(child, none)) != 0 ||
+	    (r = xml_text(child, RECORD_INCIDENT_TEXT_MAX, &record->incident_expected)) != 0 ||
+	    (r = xml_expect(&cursor, NS, "happened", &child)) != 0 || (r = xml_check_attributes(child, none)) != 0 ||
+	    (r = xml_text(child, RECORD_INCIDENT_TEXT_MAX, &record->incident_happened)) != 0)
+		return r;
+	record->has_incident = 1;
+	return xml_expect_end(&cursor, NS, el);
+}
+
 static int parse_step_payload(struct record *record, xmlNode *payload)
 {
 	static const char *const name_only[] = {"name", NULL};
@@ -409,6 +552,27 @@ static int parse_step_payload(struct record *record, xmlNode *payload)
 	free(value);
 	if (r < 0)
 		return r;
+	while ((r = xml_optional(&cursor, NS, "attachment", &el)) == 1)
+		if ((r = parse_attachment(record, el)) != 0)
+			return r;
+	if (r < 0)
+		return r;
+	if ((r = xml_optional(&cursor, NS, "confirmed", &el)) < 0)
+		return r;
+	if (r == 1) {
+		if ((r = xml_check_attributes(el, none)) != 0)
+			return r;
+		if (el->children != NULL)
+			return err_set(CER_ERR_FORMAT, "line %d: <confirmed> must be empty", el->line);
+		record->confirmed = 1;
+	}
+	if ((r = xml_optional(&cursor, NS, "incident", &el)) < 0)
+		return r;
+	if (r == 1 && (r = parse_incident(record, el)) != 0)
+		return r;
+	if ((record->type == RECORD_INCIDENT) != (record->has_incident != 0))
+		return err_set(CER_ERR_FORMAT, "%s record %s <incident>", record_type_name(record->type),
+			       record->has_incident ? "must not carry" : "lacks");
 	if ((r = xml_optional(&cursor, NS, "note", &el)) < 0)
 		return r;
 	if (r == 1 && ((r = xml_check_attributes(el, none)) != 0 || (r = xml_text(el, RECORD_NOTE_MAX, &record->note)) != 0))

@@ -23,15 +23,37 @@
 #define RECORD_VALUE_MAX 4096
 #define RECORD_NOTE_MAX 16384
 
+#define RECORD_ATTACHMENTS_MAX 16
+#define RECORD_INCIDENT_TEXT_MAX 4096
+
 enum record_type {
-	RECORD_GENESIS, /* sequence 0: ceremony id, scenario hash, the roster, the recorder */
-	RECORD_STEP,    /* one scripted step and what it captured */
-	RECORD_CLOSE,   /* the last record: after it nothing can be appended */
+	RECORD_GENESIS,  /* sequence 0: ceremony id, scenario hash, the roster, the recorder */
+	RECORD_STEP,     /* one scripted step and what it captured */
+	RECORD_CLOSE,    /* the last record: after it nothing can be appended */
+	RECORD_INCIDENT, /* something the script did not plan: the session is invalid from here */
+	RECORD_RESTART,  /* opens the next session (its number is the record's session) */
 };
 
 struct record_value {
 	char *name;
 	char *value;
+};
+
+/* A file hashed into the record; `stored` when a copy sits beside the record in the evidence. */
+struct record_attachment {
+	char *name;
+	uint8_t sha256[32];
+	uint64_t size;
+	int stored;
+};
+
+/* Why an incident was recorded: declared by a person, or detected by the recorder. */
+enum incident_kind {
+	INCIDENT_DECLARED,
+	INCIDENT_OUT_OF_ORDER,
+	INCIDENT_SIGNOFF_NOT_ALLOWED,
+	INCIDENT_VALUE_MISMATCH,
+	INCIDENT_SIGNATURE_FAILED,
 };
 
 struct record {
@@ -50,13 +72,31 @@ struct record {
 	char *recorder_version;
 	char *recorder_build;
 
-	/* step and close payload */
+	/* step, close, incident and restart payload */
 	struct record_value *values;
 	size_t value_count;
+	struct record_attachment *attachments;
+	size_t attachment_count;
+	int confirmed; /* the step's explicit "Yes" was given */
+	int has_incident;
+	enum incident_kind incident_kind;
+	char *incident_expected;
+	char *incident_happened;
 	char *note; /* or NULL */
 };
 
-/* "genesis", "step", "close"; NULL for an unknown value. */
+/* "declared", "out-of-order", ...; NULL for an unknown value. */
+const char *incident_kind_name(enum incident_kind kind);
+
+/* Add an attachment (name copied). Names are ids; at most RECORD_ATTACHMENTS_MAX. */
+__attribute__((warn_unused_result)) int record_add_attachment(struct record *record, const char *name,
+							      const uint8_t sha256[32], uint64_t size, int stored);
+
+/* Set the incident payload (texts copied). */
+__attribute__((warn_unused_result)) int record_set_incident(struct record *record, enum incident_kind kind,
+							    const char *expected, const char *happened);
+
+/* "genesis", "step", "close", "incident", "restart"; NULL for an unknown value. */
 const char *record_type_name(enum record_type type);
 
 /* A zeroed record to fill in; free with record_free(). */

@@ -128,4 +128,11 @@ int scenario_capture_matches(const struct scenario_capture *capture, const char 
 
 const char *step_kind_name(enum step_kind kind);
 
+/* Make a scenario from a template and a roster text (lines "PARTICIPANT ROLE[,ROLE...] ssh-ed25519
+ * KEY [comment]", '#' comments): the template's <id> becomes `id`, a <roster> goes after <roles>.
+ * The result is parsed and must check clean (scenario_check) before it is returned in `out`. */
+__attribute__((warn_unused_result)) int scenario_make(const uint8_t *template_bytes, size_t template_len,
+						      const char *roster_text, size_t roster_len, const char *id,
+						      struct buf *out);
+
 #endif

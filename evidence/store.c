@@ -32,6 +32,7 @@ static int store_new(struct evidence_store **out, const char *dir)
 		return err_set(CER_ERR_NOMEM, "out of memory");
 	}
 	store->lock_fd = -1;
+	store->durable = 1;
 	*out = store;
 	return 0;
 }
@@ -54,6 +55,11 @@ git_repository *evidence_store_repository(const struct evidence_store *store)
 const char *evidence_store_path(const struct evidence_store *store)
 {
 	return store->path;
+}
+
+void evidence_store_set_durable(struct evidence_store *store, int durable)
+{
+	store->durable = durable != 0;
 }
 
 static int dir_is_empty_or_missing(const char *dir)
@@ -219,24 +225,33 @@ out:
 	return r;
 }
 
-int evidence_read_record(struct evidence_store *store, const git_oid *commit_id, uint32_t sequence, struct buf *bytes)
+int evidence_read_file(struct evidence_store *store, const git_oid *commit_id, uint32_t sequence, const char *name,
+		       size_t max, struct buf *bytes)
 {
-	char path[EVIDENCE_RECORD_PATH_CHARS + sizeof("/" EVIDENCE_RECORD_FILE)];
+	char path[EVIDENCE_RECORD_PATH_CHARS + 1 + 256];
 	git_commit *commit = NULL;
 	git_tree *tree = NULL;
 	int r;
 
+	if (strlen(name) >= 256)
+		return err_set(CER_ERR_USAGE, "file name too long");
 	evidence_record_path(sequence, path);
-	memcpy(path + EVIDENCE_RECORD_PATH_CHARS, "/" EVIDENCE_RECORD_FILE, sizeof("/" EVIDENCE_RECORD_FILE));
+	path[EVIDENCE_RECORD_PATH_CHARS] = '/';
+	memcpy(path + EVIDENCE_RECORD_PATH_CHARS + 1, name, strlen(name) + 1);
 	if (git_commit_lookup(&commit, store->repo, commit_id) < 0 || git_commit_tree(&tree, commit) < 0) {
 		r = git_error_to_cer(CER_ERR_FORMAT, "commit");
 		goto out;
 	}
-	r = read_tree_blob(store->repo, tree, path, RECORD_BYTES_MAX, bytes);
+	r = read_tree_blob(store->repo, tree, path, max, bytes);
 out:
 	git_tree_free(tree);
 	git_commit_free(commit);
 	return r;
+}
+
+int evidence_read_record(struct evidence_store *store, const git_oid *commit_id, uint32_t sequence, struct buf *bytes)
+{
+	return evidence_read_file(store, commit_id, sequence, EVIDENCE_RECORD_FILE, RECORD_BYTES_MAX, bytes);
 }
 
 /* The tip's sequence number, from its tree: entry names are zero-padded, so at every level of

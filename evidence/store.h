@@ -66,6 +66,12 @@ void evidence_record_path(uint32_t sequence, char out[EVIDENCE_RECORD_PATH_CHARS
 /* "<64 hex>.sig" for a signer's key. */
 void evidence_signoff_name(const struct sshkey_public *key, char out[64 + sizeof(EVIDENCE_SIGNOFF_SUFFIX)]);
 
+/* A file of record `sequence`'s directory ("record.xml", "scenario.xml", "attachments/NAME") in
+ * `commit`'s tree, at most `max` bytes (buf reset first). */
+__attribute__((warn_unused_result)) int evidence_read_file(struct evidence_store *store, const git_oid *commit,
+							   uint32_t sequence, const char *name, size_t max,
+							   struct buf *bytes);
+
 /* The record bytes of `sequence` in `commit`'s tree (buf reset first; capped at RECORD_BYTES_MAX). */
 __attribute__((warn_unused_result)) int evidence_read_record(struct evidence_store *store, const git_oid *commit,
 							     uint32_t sequence, struct buf *bytes);
@@ -79,6 +85,39 @@ __attribute__((warn_unused_result)) int evidence_read_record(struct evidence_sto
 __attribute__((warn_unused_result)) int evidence_append(struct evidence_store *store, const uint8_t *record,
 							size_t len, struct signer *const *signers, size_t signer_count,
 							struct signer *committer, int lock_wait_ms, git_oid *commit_out);
+
+/* Bulk generation of synthetic evidence only (bench/gen_evidence.c): with durable = 0, evidence_append
+ * skips its two syncfs() calls, so after a crash the branch may name objects that never reached the
+ * disk. Every store is durable when opened or created; never turn this off for a real ceremony. */
+void evidence_store_set_durable(struct evidence_store *store, int durable);
+
+/* A sign-off made beforehand (a pending record's): the armored SSHSIG and the key it claims. */
+struct evidence_signoff {
+	struct sshkey_public key;
+	const uint8_t *armored;
+	size_t armored_len;
+};
+
+/* A file stored beside the record: "scenario.xml" (genesis only: the published scenario, which
+ * must hash to the record's scenario-sha256) or "attachments/NAME" (an attachment the record lists
+ * as stored, which must hash to the listed sha256). */
+#define EVIDENCE_SCENARIO_FILE "scenario.xml"
+#define EVIDENCE_ATTACHMENTS_DIR "attachments"
+struct evidence_file {
+	const char *name;
+	const uint8_t *data;
+	size_t len;
+};
+
+/* Append a record whose sign-offs exist already. Every sign-off is verified over the record's
+ * bytes (namespace SSHSIG_NAMESPACE_RECORD, by the key it claims) before anything is written; the
+ * refusals are those of evidence_append plus a sign-off that does not verify and a file that does
+ * not match the record. */
+__attribute__((warn_unused_result)) int evidence_append_signed(struct evidence_store *store, const uint8_t *record,
+							       size_t len, const struct evidence_signoff *signoffs,
+							       size_t signoff_count, const struct evidence_file *files,
+							       size_t file_count, struct signer *committer,
+							       int lock_wait_ms, git_oid *commit_out);
 
 /* The write steps of an append, for fault-injection tests: when the hook is set and returns
  * non-zero for a step, the append stops there as if the process had died (lock released). */

@@ -8,6 +8,7 @@ struct evidence_store {
 	git_repository *repo;
 	char *path;
 	int lock_fd; /* -1 when this handle does not hold the writers' lock */
+	int durable; /* 1 (default): evidence_append syncs; 0 only for bulk generation (bench/) */
 };
 
 #endif

@@ -11,10 +11,22 @@
 #include "common/hash.h"
 #include "common/sshsig.h"
 #include "evidence/commit_raw.h"
+#include "evidence/scenario.h"
 #include "evidence/store.h"
+
+/* Attachments (photos, logs) are hashed into records; a copy kept in the evidence is at most this. */
+#define ATTACHMENT_BYTES_MAX (64 * 1024 * 1024)
+
+/* libgit2 keeps the commits and trees it reads in the repository's object cache, up to a
+ * process-wide 256 MiB of object bytes (several times that once parsed), so over a long history
+ * memory would grow with the number of records (810 MiB at 100,000). The check never needs an object
+ * of a record older than the previous one, so it drops that cache by reopening the repository every
+ * REPLAY_WINDOW commits: memory stays flat in N (bench/README.md). */
+#define REPLAY_WINDOW 128
 
 /* The state carried from one record to the next. */
 struct replay {
+	const char *dir;
 	git_repository *repo;
 	struct findings *findings;
 	struct evidence_check_result *result;
@@ -27,6 +39,8 @@ struct replay {
 	/* per-record scratch, reused to keep memory flat */
 	struct buf record_bytes;
 	struct buf signoff_blob;
+	struct buf attachment_bytes;
+	struct buf stored_scenario; /* the genesis directory's scenario.xml, when there is one */
 	long signers_seen[EVIDENCE_SIGNOFFS_MAX];
 };
 
@@ -37,6 +51,26 @@ struct replay {
 	} while (0)
 
 /* ---- history ---- */
+
+static int open_repository(const char *dir, git_repository **out)
+{
+	if (git_repository_open_ext(out, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+		return err_context(git_error_to_cer(CER_ERR_FORMAT, dir), "not an evidence repository");
+	return 0;
+}
+
+/* Drop libgit2's object cache (see REPLAY_WINDOW). The caller holds no git object across the call. */
+static int refresh_repository(struct replay *rp)
+{
+	git_repository *fresh = NULL;
+	int r;
+
+	if ((r = open_repository(rp->dir, &fresh)) != 0)
+		return r;
+	git_repository_free(rp->repo);
+	rp->repo = fresh;
+	return 0;
+}
 
 static int check_refs(struct replay *rp)
 {
@@ -118,6 +152,12 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 					 "more commits than the largest sequence number");
 			rp->stop = 1;
 			break;
+		}
+		if (count > 0 && count % REPLAY_WINDOW == 0 && (r = refresh_repository(rp)) != 0) {
+			free(ids); /* could not run at all: not a finding, and no partial history */
+			*out = NULL;
+			*count_out = 0;
+			return r;
 		}
 		if (read_object(rp, &current, GIT_OBJECT_COMMIT, &obj) != 0) {
 			r = findings_add(rp->findings, "object-corrupt", FINDING_NO_RECORD, hex,
@@ -282,8 +322,9 @@ static int read_blob(struct replay *rp, const git_tree_entry *entry, size_t max,
 	buf_reset(out);
 	if (git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB)
 		return err_set(CER_ERR_FORMAT, "%s is not a regular file", git_tree_entry_name(entry));
+	/* CER_ERR_IO, apart from the format errors: the object itself is corrupt or missing. */
 	if (git_blob_lookup(&blob, rp->repo, git_tree_entry_id(entry)) < 0)
-		return git_error_to_cer(CER_ERR_FORMAT, git_tree_entry_name(entry));
+		return git_error_to_cer(CER_ERR_IO, git_tree_entry_name(entry));
 	if ((size_t)git_blob_rawsize(blob) > max)
 		r = err_set(CER_ERR_FORMAT, "%s is larger than %zu bytes", git_tree_entry_name(entry), max);
 	else
@@ -305,6 +346,11 @@ static int check_signoff(struct replay *rp, long index, const char *hex, const g
 	int r;
 
 	r = read_blob(rp, entry, SSHSIG_ARMORED_MAX, &armored);
+	if (r == CER_ERR_IO) {
+		buf_free(&armored);
+		FIND(rp, "object-corrupt", index, hex, "sign-off %s cannot be read: %s", name, err_message());
+		return 0;
+	}
 	if (r == 0)
 		r = sshsig_dearmor(armored.data, armored.len, blob);
 	buf_free(&armored);
@@ -432,36 +478,110 @@ static int check_commit_signature(struct replay *rp, long index, const char *hex
 }
 
 /* Read the record directory: exactly record.xml and signoffs/. */
-static int read_record_dir(struct replay *rp, long index, const char *hex, const git_oid *dir_id, git_oid *signoffs_id)
-{
-	const git_tree_entry *rec_entry, *sig_entry;
-	git_tree *dir = NULL;
-	int r = 1;
+/* What a record directory holds besides record.xml. */
+struct record_dir {
+	git_oid signoffs;
+	const git_tree_entry *scenario;    /* scenario.xml, or NULL; borrowed from `tree` */
+	const git_tree_entry *attachments; /* attachments/, or NULL */
+	git_tree *tree;
+};
 
-	if (lookup_tree(rp, dir_id, &dir) != 0) {
+/* Read the record directory: record.xml, signoffs/, and optionally scenario.xml and attachments/. */
+static int read_record_dir(struct replay *rp, long index, const char *hex, const git_oid *dir_id, struct record_dir *out)
+{
+	const git_tree_entry *rec_entry = NULL, *sig_entry = NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (lookup_tree(rp, dir_id, &out->tree) != 0) {
 		FIND(rp, "object-corrupt", index, hex, "the record directory cannot be read: %s", err_message());
 		return 1;
 	}
-	rec_entry = git_tree_entry_byname(dir, EVIDENCE_RECORD_FILE);
-	sig_entry = git_tree_entry_byname(dir, EVIDENCE_SIGNOFFS_DIR);
-	if (rec_entry == NULL || sig_entry == NULL || git_tree_entrycount(dir) != 2 ||
-	    git_tree_entry_filemode(sig_entry) != GIT_FILEMODE_TREE) {
-		if (findings_add(rp->findings, "tree-layout", index, hex,
-				 "the record directory must hold exactly " EVIDENCE_RECORD_FILE " and " EVIDENCE_SIGNOFFS_DIR
-				 "/") != 0)
-			r = CER_ERR_NOMEM;
-		goto out;
+	for (size_t i = 0; i < git_tree_entrycount(out->tree); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(out->tree, i);
+		const char *name = git_tree_entry_name(e);
+		int is_tree = git_tree_entry_filemode(e) == GIT_FILEMODE_TREE;
+		if (strcmp(name, EVIDENCE_RECORD_FILE) == 0 && !is_tree)
+			rec_entry = e;
+		else if (strcmp(name, EVIDENCE_SIGNOFFS_DIR) == 0 && is_tree)
+			sig_entry = e;
+		else if (strcmp(name, EVIDENCE_SCENARIO_FILE) == 0 && !is_tree && index == 0)
+			out->scenario = e;
+		else if (strcmp(name, EVIDENCE_ATTACHMENTS_DIR) == 0 && is_tree)
+			out->attachments = e;
+		else
+			FIND(rp, "tree-layout", index, hex, "unexpected entry %s in the record directory", name);
+	}
+	if (rec_entry == NULL || sig_entry == NULL) {
+		FIND(rp, "tree-layout", index, hex,
+		     "the record directory lacks " EVIDENCE_RECORD_FILE " or " EVIDENCE_SIGNOFFS_DIR "/");
+		return 1;
 	}
 	if (read_blob(rp, rec_entry, RECORD_BYTES_MAX, &rp->record_bytes) != 0) {
-		if (findings_add(rp->findings, "object-corrupt", index, hex, "the record cannot be read: %s",
-				 err_message()) != 0)
-			r = CER_ERR_NOMEM;
+		FIND(rp, "object-corrupt", index, hex, "the record cannot be read: %s", err_message());
+		return 1;
+	}
+	out->signoffs = *git_tree_entry_id(sig_entry);
+	return 0;
+}
+
+/* scenario.xml and attachments/ must be exactly what the record's signed bytes say. */
+static int check_stored_files(struct replay *rp, long index, const char *hex, const struct record *rec,
+			      const struct record_dir *dir)
+{
+	struct buf bytes = buf_make(SCENARIO_BYTES_MAX);
+	git_tree *attachments = NULL;
+	uint8_t digest[32];
+	size_t stored = 0, found = 0;
+	int r = 0;
+
+	if (dir->scenario != NULL) {
+		if (read_blob(rp, dir->scenario, SCENARIO_BYTES_MAX, &bytes) != 0) {
+			r = findings_add(rp->findings, "object-corrupt", index, hex, "the stored scenario cannot be read: %s",
+					 err_message());
+			goto out;
+		}
+		sha256_digest(bytes.data, bytes.len, digest);
+		if (memcmp(digest, rec->scenario_sha256, 32) != 0 &&
+		    (r = findings_add(rp->findings, "scenario-file-mismatch", index, hex,
+				      "the stored scenario does not hash to the pinned scenario-sha256")) != 0)
+			goto out;
+		if (rp->stored_scenario.data == NULL && (r = buf_append(&rp->stored_scenario, bytes.data, bytes.len)) != 0)
+			goto out;
+	}
+	for (size_t i = 0; i < rec->attachment_count; i++)
+		stored += rec->attachments[i].stored != 0;
+	if (dir->attachments != NULL && lookup_tree(rp, git_tree_entry_id(dir->attachments), &attachments) != 0) {
+		r = findings_add(rp->findings, "object-corrupt", index, hex, "the attachments cannot be read: %s", err_message());
 		goto out;
 	}
-	*signoffs_id = *git_tree_entry_id(sig_entry);
-	r = 0;
+	for (size_t i = 0; attachments != NULL && i < git_tree_entrycount(attachments) && r == 0; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(attachments, i);
+		const struct record_attachment *a = NULL;
+		for (size_t k = 0; k < rec->attachment_count; k++)
+			if (rec->attachments[k].stored && strcmp(rec->attachments[k].name, git_tree_entry_name(e)) == 0)
+				a = &rec->attachments[k];
+		if (a == NULL) {
+			r = findings_add(rp->findings, "attachment-mismatch", index, hex,
+					 "stored file attachments/%s is not an attachment the record lists as stored",
+					 git_tree_entry_name(e));
+			continue;
+		}
+		found++;
+		if (a->size > ATTACHMENT_BYTES_MAX || read_blob(rp, e, ATTACHMENT_BYTES_MAX, &rp->attachment_bytes) != 0) {
+			r = findings_add(rp->findings, "object-corrupt", index, hex, "attachment %s cannot be read", a->name);
+			continue;
+		}
+		sha256_digest(rp->attachment_bytes.data, rp->attachment_bytes.len, digest);
+		if ((rp->attachment_bytes.len != a->size || memcmp(digest, a->sha256, 32) != 0))
+			r = findings_add(rp->findings, "attachment-mismatch", index, hex,
+					 "stored attachment %s does not match the size and sha256 the record signs", a->name);
+	}
+	if (r == 0 && found != stored)
+		r = findings_add(rp->findings, "attachment-missing", index, hex,
+				 "the record lists %zu stored attachment(s), the evidence holds %zu", stored, found);
 out:
-	git_tree_free(dir);
+	git_tree_free(attachments);
+	buf_free(&bytes);
 	return r;
 }
 
@@ -471,7 +591,8 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 	git_odb_object *obj = NULL;
 	struct commit_raw c;
 	struct record *rec = NULL;
-	git_oid tree_id, record_dir, signoffs;
+	git_oid tree_id, record_dir;
+	struct record_dir dir = {0};
 	int r;
 
 	git_oid_tostr(hex, sizeof(hex), commit_id);
@@ -488,12 +609,14 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 		return 0;
 	}
 	if (git_oid_fromstr(&tree_id, c.tree) < 0 || (r = check_tree_append(rp, index, hex, &tree_id, &record_dir)) != 0 ||
-	    (r = read_record_dir(rp, index, hex, &record_dir, &signoffs)) != 0) {
+	    (r = read_record_dir(rp, index, hex, &record_dir, &dir)) != 0) {
+		git_tree_free(dir.tree);
 		commit_raw_free(&c);
 		rp->stop = 1;
 		return r < 0 ? r : 0;
 	}
 	if (record_parse(&rec, rp->record_bytes.data, rp->record_bytes.len) != 0) {
+		git_tree_free(dir.tree);
 		commit_raw_free(&c);
 		r = findings_add(rp->findings, "record-malformed", index, hex, "%s", err_message());
 		/* Without a record the chain cannot go on; without the genesis nothing can be judged. */
@@ -509,8 +632,9 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 		memcpy(rp->result->ceremony, rec->ceremony, sizeof(rp->result->ceremony));
 	}
 	if (!rp->stop && (r = check_record_fields(rp, index, hex, rec)) == 0 &&
-	    (r = check_commit_signature(rp, index, hex, &c)) == 0)
-		r = check_signoffs(rp, index, hex, &signoffs, rp->genesis->roster);
+	    (r = check_commit_signature(rp, index, hex, &c)) == 0 && (r = check_stored_files(rp, index, hex, rec, &dir)) == 0)
+		r = check_signoffs(rp, index, hex, &dir.signoffs, rp->genesis->roster);
+	git_tree_free(dir.tree);
 	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
 	rp->previous_session = rec->session;
 	rp->closed = rec->type == RECORD_CLOSE;
@@ -535,8 +659,11 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	rp.result = result;
 	rp.record_bytes = buf_make(RECORD_BYTES_MAX);
 	rp.signoff_blob = buf_make(SSHSIG_ARMORED_MAX);
-	if (git_repository_open_ext(&rp.repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
-		return err_context(git_error_to_cer(CER_ERR_FORMAT, dir), "not an evidence repository");
+	rp.attachment_bytes = buf_make(ATTACHMENT_BYTES_MAX);
+	rp.stored_scenario = buf_make(SCENARIO_BYTES_MAX);
+	rp.dir = dir;
+	if ((r = open_repository(dir, &rp.repo)) != 0)
+		return r;
 	if ((r = check_refs(&rp)) != 0)
 		goto out;
 	if (git_reference_name_to_id(&tip, rp.repo, EVIDENCE_BRANCH) < 0) {
@@ -547,6 +674,8 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	if ((r = collect_history(&rp, &tip, &history, &count)) != 0)
 		goto out;
 	for (size_t i = 0; i < count && !rp.stop; i++) {
+		if (i > 0 && i % REPLAY_WINDOW == 0 && (r = refresh_repository(&rp)) != 0)
+			goto out;
 		if ((r = check_one(&rp, (long)i, &history[i])) != 0)
 			goto out;
 		result->records = i + 1;
@@ -571,6 +700,8 @@ out:
 	record_free(rp.genesis);
 	buf_free(&rp.record_bytes);
 	buf_free(&rp.signoff_blob);
+	buf_free(&rp.attachment_bytes);
+	buf_free(&rp.stored_scenario);
 	git_repository_free(rp.repo);
 	return r;
 }

@@ -1,0 +1,562 @@
+/* The recorder's actions: propose a step, sign, declare an incident, restart, close. Each builds
+ * the record the script expects, collects sign-offs, and commits when the rule is met; what breaks
+ * the script becomes an incident record instead (DESIGN.md section 7, last sentence). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/file.h"
+#include "common/hash.h"
+#include "common/sshsig.h"
+#include "recorder/ceremony.h"
+#include "recorder/pending.h"
+
+#define ATTACHMENT_READ_MAX (64 * 1024 * 1024)
+
+
+void action_result_init(struct action_result *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->message = buf_make(16384);
+}
+
+void action_result_free(struct action_result *r)
+{
+	buf_free(&r->message);
+}
+
+static const char *gitdir_of(const struct ceremony *c)
+{
+	return git_repository_path(evidence_store_repository(c->store));
+}
+
+/* Signed sign-offs of `bytes` by each signer (armored bufs owned by the caller). */
+struct signoff_set {
+	struct evidence_signoff items[EVIDENCE_SIGNOFFS_MAX];
+	struct buf armored[EVIDENCE_SIGNOFFS_MAX];
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	size_t count;
+};
+
+static void signoff_set_free(struct signoff_set *set)
+{
+	for (size_t i = 0; i < set->count; i++)
+		buf_free(&set->armored[i]);
+	set->count = 0;
+}
+
+/* Who the signers are, refused before anything is signed: outside the roster, or a person twice. */
+static int people_of(const struct ceremony *c, struct signer *const *signers, size_t count, size_t *people)
+{
+	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
+
+	if (count == 0 || count > EVIDENCE_SIGNOFFS_MAX)
+		return err_set(CER_ERR_USAGE, "give 1 to %d -k KEY", EVIDENCE_SIGNOFFS_MAX);
+	for (size_t i = 0; i < count; i++)
+		keys[i] = *signer_public_key(signers[i]);
+	return ceremony_signers_to_people(c, keys, count, people);
+}
+
+static int sign_all(struct signer *const *signers, size_t count, const struct buf *bytes, struct signoff_set *set,
+		    size_t *failed)
+{
+	int r;
+
+	for (size_t i = 0; i < count; i++) {
+		set->armored[i] = buf_make(SSHSIG_ARMORED_MAX);
+		set->count = i + 1;
+		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes->data, bytes->len, &set->armored[i])) != 0) {
+			*failed = i;
+			return r;
+		}
+		set->items[i].key = *signer_public_key(signers[i]);
+		set->items[i].armored = set->armored[i].data;
+		set->items[i].armored_len = set->armored[i].len;
+	}
+	return 0;
+}
+
+/* A record with the ceremony's header fields filled from the tip. */
+static int new_record(const struct ceremony *c, enum record_type type, const char *step, size_t actor,
+		      struct record **out)
+{
+	int r;
+
+	if ((r = record_new(out)) != 0)
+		return r;
+	memcpy((*out)->ceremony, c->genesis->ceremony, sizeof((*out)->ceremony));
+	memcpy((*out)->scenario_sha256, c->genesis->scenario_sha256, 32);
+	memcpy((*out)->previous_sha256, c->tip.record_sha256, 32);
+	(*out)->sequence = c->tip.sequence + 1;
+	(*out)->session = c->state.session;
+	(*out)->type = type;
+	snprintf((*out)->step, sizeof((*out)->step), "%s", step);
+	snprintf((*out)->actor, sizeof((*out)->actor), "%s", c->scenario->roster->participants[actor]);
+	record_time_now((*out)->time);
+	return 0;
+}
+
+/* Commit and bring the ceremony's view up to date. */
+static int commit(struct ceremony *c, const struct buf *bytes, const struct record *rec,
+		  const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files, size_t file_count,
+		  struct signer *committer, struct action_result *result)
+{
+	struct script_violation v;
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
+	int r;
+
+	if ((r = evidence_append_signed(c->store, bytes->data, bytes->len, signoffs, count, files, file_count, committer,
+					EVIDENCE_DEFAULT_LOCK_WAIT_MS, &result->commit)) != 0)
+		return r;
+	result->committed = 1;
+	result->sequence = rec->sequence;
+	sha256_digest(bytes->data, bytes->len, result->record_sha256);
+	c->tip.empty = 0;
+	c->tip.commit = result->commit;
+	c->tip.sequence = rec->sequence;
+	c->tip.session = rec->session;
+	c->tip.type = rec->type;
+	memcpy(c->tip.record_sha256, result->record_sha256, 32);
+	for (size_t i = 0; i < count; i++)
+		keys[i] = signoffs[i].key;
+	if ((r = ceremony_signers_to_people(c, keys, count, people)) != 0)
+		return r;
+	(void)script_apply(&c->state, rec, people, count, &v); /* checked before committing */
+	if (c->pending != NULL) {
+		pending_free(c->pending);
+		c->pending = NULL;
+		if ((r = pending_remove(gitdir_of(c))) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Record an incident of `kind` detected by the recorder (or declared), signed by `signers` (anyone
+ * in the roster). The session is invalid afterwards; a pending record is discarded. */
+static int record_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
+			   struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct signoff_set set = {0};
+	struct buf bytes = buf_make(RECORD_BYTES_MAX);
+	struct record *rec = NULL;
+	size_t people[EVIDENCE_SIGNOFFS_MAX], failed = 0;
+	long step = ceremony_next_step(c);
+	int r;
+
+	if ((r = people_of(c, signers, count, people)) != 0 ||
+	    (r = new_record(c, RECORD_INCIDENT, step >= 0 ? c->scenario->steps[step].id : "incident", people[0], &rec)) != 0 ||
+	    (r = record_set_incident(rec, kind, expected, happened)) != 0 || (r = record_serialize(rec, &bytes)) != 0 ||
+	    (r = sign_all(signers, count, &bytes, &set, &failed)) != 0 ||
+	    (r = commit(c, &bytes, rec, set.items, count, NULL, 0, signers[0], result)) != 0)
+		goto out;
+	result->incident = kind != INCIDENT_DECLARED;
+	r = buf_printf(&result->message,
+		       "incident recorded as record %u (%s): expected: %s; happened: %s.\n"
+		       "Session %u is invalid: only 'ceremony restart' is accepted now.\n",
+		       rec->sequence, incident_kind_name(kind), expected, happened, rec->session);
+out:
+	signoff_set_free(&set);
+	record_free(rec);
+	buf_free(&bytes);
+	return r;
+}
+
+/* After an automatic incident the action itself is refused: say so, with the incident's story. */
+static int refuse_with_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
+				struct signer *const *signers, size_t count, struct action_result *result)
+{
+	int r = record_incident(c, kind, expected, happened, signers, count, result);
+
+	if (r != 0)
+		return err_context(r, "%s, and the incident could not be recorded", happened);
+	return err_set(CER_ERR_REFUSED, "%s: incident recorded as record %u; the session is invalid, restart it", happened,
+		       result->sequence);
+}
+
+static int describe_missing(const struct ceremony *c, const struct record *rec, long step, const size_t *people,
+			    size_t count, struct buf *out)
+{
+	const struct signoff_rule *rule = script_rule(&c->state, rec->type, step);
+	int r;
+
+	if ((r = buf_printf(out, "record %u (%s %s) is pending: signed by", rec->sequence, record_type_name(rec->type),
+			    rec->step)) != 0)
+		return r;
+	for (size_t i = 0; i < count && r == 0; i++)
+		r = buf_printf(out, "%s %s", i ? "," : "", c->scenario->roster->participants[people[i]]);
+	if (r == 0)
+		r = buf_append_str(out, "; the rule is ");
+	if (r == 0 && rule != NULL)
+		r = signoff_rule_format(c->scenario, rule, out);
+	if (r == 0)
+		r = buf_append_str(out, " (distinct people). Add sign-offs with 'ceremony sign'.\n");
+	return r;
+}
+
+/* Sign a proposed record and commit it, or keep it pending. Sign-offs from people the rule does not
+ * allow are an incident. */
+static int propose(struct ceremony *c, struct record *rec, long step, const struct evidence_file *files,
+		   size_t file_count, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct signoff_set set = {0};
+	struct buf bytes = buf_make(RECORD_BYTES_MAX);
+	struct script_violation v;
+	size_t people[EVIDENCE_SIGNOFFS_MAX], failed = 0;
+	int r;
+
+	if ((r = people_of(c, signers, count, people)) != 0)
+		goto out;
+	if (script_check_signoffs(&c->state, rec->type, step, people, count, 0, &v) != 0) {
+		r = refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message, signers,
+					 count, result);
+		goto out;
+	}
+	if ((r = record_serialize(rec, &bytes)) != 0)
+		goto out;
+	if ((r = sign_all(signers, count, &bytes, &set, &failed)) != 0) {
+		if (r == CER_ERR_VERIFY && count > 1) {
+			char happened[256];
+			snprintf(happened, sizeof(happened), "the signature of %s failed",
+				 c->scenario->roster->participants[people[failed]]);
+			r = refuse_with_incident(c, INCIDENT_SIGNATURE_FAILED, "a valid signature", happened,
+						 failed == 0 ? signers + 1 : signers, failed == 0 ? count - 1 : failed, result);
+		}
+		goto out;
+	}
+	if (script_check_signoffs(&c->state, rec->type, step, people, count, 1, &v) == 0) {
+		r = commit(c, &bytes, rec, set.items, count, files, file_count, signers[0], result);
+		if (r == 0)
+			r = buf_printf(&result->message, "record %u (%s %s) committed as %s\n", rec->sequence,
+				       record_type_name(rec->type), rec->step, git_oid_tostr_s(&result->commit));
+		goto out;
+	}
+	{
+		struct pending p;
+		memset(&p, 0, sizeof(p));
+		p.bytes = bytes;
+		p.signoff_count = count;
+		memcpy(p.signoffs, set.items, count * sizeof(set.items[0]));
+		p.file_count = file_count;
+		for (size_t i = 0; i < file_count; i++)
+			p.files[i] = files[i];
+		if ((r = pending_create(gitdir_of(c), &p)) != 0)
+			goto out;
+	}
+	result->pending = 1;
+	result->sequence = rec->sequence;
+	r = describe_missing(c, rec, step, people, count, &result->message);
+out:
+	signoff_set_free(&set);
+	buf_free(&bytes);
+	return r;
+}
+
+static int refuse_unless_open(const struct ceremony *c)
+{
+	if (c->state.closed)
+		return err_set(CER_ERR_REFUSED, "the ceremony is closed; nothing can be appended");
+	if (c->pending != NULL)
+		return err_set(CER_ERR_REFUSED, "record %u (%s %s) is pending: sign it ('ceremony sign') or declare an "
+						"incident first",
+			       c->pending->record->sequence, record_type_name(c->pending->record->type),
+			       c->pending->record->step);
+	return 0;
+}
+
+/* The actor of a step: the first signer holding the step's acting role. */
+static int step_actor(const struct ceremony *c, const struct scenario_step *step, const size_t *people, size_t count,
+		      size_t *actor)
+{
+	for (size_t i = 0; i < count; i++)
+		if (scenario_has_role(c->scenario, people[i], step->role)) {
+			*actor = people[i];
+			return 0;
+		}
+	return err_set(CER_ERR_USAGE, "step %s is done by a %s: one of the -k keys must be theirs", step->id,
+		       c->scenario->roles[step->role]);
+}
+
+/* Check the captured values against the step: unknown or missing names are usage errors (nothing
+ * recorded); a value that does not match its pattern is an incident. */
+static int fill_values(struct ceremony *c, const struct scenario_step *step, const struct step_input *in,
+		       struct record *rec, char *mismatch, size_t mismatch_size)
+{
+	int r;
+
+	mismatch[0] = '\0';
+	for (size_t i = 0; i < in->value_count; i++) {
+		const char *eq = strchr(in->values[i], '=');
+		char name[RECORD_ID_MAX + 1];
+		long found = -1;
+		if (eq == NULL || eq == in->values[i] || (size_t)(eq - in->values[i]) > RECORD_ID_MAX)
+			return err_set(CER_ERR_USAGE, "--value must be NAME=VALUE, not \"%s\"", in->values[i]);
+		memcpy(name, in->values[i], (size_t)(eq - in->values[i]));
+		name[eq - in->values[i]] = '\0';
+		for (size_t k = 0; k < step->capture_count; k++)
+			if (strcmp(step->captures[k].name, name) == 0)
+				found = (long)k;
+		if (found < 0)
+			return err_set(CER_ERR_USAGE, "step %s captures no value named %s", step->id, name);
+		if ((r = record_add_value(rec, name, eq + 1)) != 0)
+			return r;
+		if (mismatch[0] == '\0' && !scenario_capture_matches(&step->captures[found], eq + 1))
+			snprintf(mismatch, mismatch_size, "value %s \"%.64s\" does not match %s", name, eq + 1,
+				 step->captures[found].pattern);
+	}
+	for (size_t k = 0; k < step->capture_count; k++) {
+		int given = 0;
+		for (size_t i = 0; i < rec->value_count; i++)
+			given |= strcmp(rec->values[i].name, step->captures[k].name) == 0;
+		if (!given)
+			return err_set(CER_ERR_USAGE, "step %s needs --value %s=... (%s, pattern %s)", step->id,
+				       step->captures[k].name, step->captures[k].label, step->captures[k].pattern);
+	}
+	(void)c;
+	return 0;
+}
+
+struct attachment_files {
+	struct evidence_file files[RECORD_ATTACHMENTS_MAX];
+	char *names[RECORD_ATTACHMENTS_MAX];
+	struct buf data[RECORD_ATTACHMENTS_MAX];
+	size_t count;
+};
+
+static void attachment_files_free(struct attachment_files *a)
+{
+	for (size_t i = 0; i < a->count; i++) {
+		free(a->names[i]);
+		buf_free(&a->data[i]);
+	}
+	a->count = 0;
+}
+
+/* Hash each NAME=PATH the step takes; keep the bytes of those the scenario stores. */
+static int fill_attachments(const struct scenario_step *step, const struct step_input *in, struct record *rec,
+			    struct attachment_files *out)
+{
+	struct buf data = buf_make(ATTACHMENT_READ_MAX);
+	uint8_t digest[32];
+	int r = 0;
+
+	for (size_t i = 0; i < in->attachment_count && r == 0; i++) {
+		const char *eq = strchr(in->attachments[i], '=');
+		char name[RECORD_ID_MAX + 1];
+		const struct scenario_attachment *a = NULL;
+		if (eq == NULL || eq == in->attachments[i] || (size_t)(eq - in->attachments[i]) > RECORD_ID_MAX) {
+			r = err_set(CER_ERR_USAGE, "--attach must be NAME=FILE, not \"%s\"", in->attachments[i]);
+			break;
+		}
+		memcpy(name, in->attachments[i], (size_t)(eq - in->attachments[i]));
+		name[eq - in->attachments[i]] = '\0';
+		for (size_t k = 0; k < step->attachment_count; k++)
+			if (strcmp(step->attachments[k].name, name) == 0)
+				a = &step->attachments[k];
+		if (a == NULL) {
+			r = err_set(CER_ERR_USAGE, "step %s takes no attachment named %s", step->id, name);
+			break;
+		}
+		if ((r = file_read_all(eq + 1, data.limit, &data)) != 0)
+			break;
+		sha256_digest(data.data, data.len, digest);
+		if ((r = record_add_attachment(rec, name, digest, data.len, a->store)) != 0 || !a->store)
+			continue;
+		out->data[out->count] = data;
+		data = buf_make(ATTACHMENT_READ_MAX);
+		if (asprintf(&out->names[out->count], EVIDENCE_ATTACHMENTS_DIR "/%s", name) < 0) {
+			out->names[out->count] = NULL;
+			r = err_set(CER_ERR_NOMEM, "out of memory");
+		}
+		out->files[out->count].name = out->names[out->count];
+		out->files[out->count].data = out->data[out->count].data;
+		out->files[out->count].len = out->data[out->count].len;
+		out->count++;
+	}
+	buf_free(&data);
+	for (size_t k = 0; r == 0 && k < step->attachment_count; k++) {
+		int given = 0;
+		for (size_t i = 0; i < rec->attachment_count; i++)
+			given |= strcmp(rec->attachments[i].name, step->attachments[k].name) == 0;
+		if (!given)
+			r = err_set(CER_ERR_USAGE, "step %s needs --attach %s=FILE (%s)", step->id, step->attachments[k].name,
+				    step->attachments[k].label);
+	}
+	return r;
+}
+
+int ceremony_record_step(struct ceremony *c, const char *step_id, const struct step_input *in,
+			 struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct attachment_files files = {0};
+	struct record *rec = NULL;
+	size_t people[EVIDENCE_SIGNOFFS_MAX], actor = 0;
+	long next = ceremony_next_step(c);
+	const struct scenario_step *step;
+	char mismatch[256], expected[128], happened[256];
+	int r;
+
+	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
+		return r;
+	if (c->state.invalidated)
+		return err_set(CER_ERR_REFUSED, "session %u was invalidated by an incident: only 'ceremony restart' is "
+						"accepted",
+			       c->state.session);
+	if (next < 0)
+		return err_set(CER_ERR_REFUSED, "every step of session %u is recorded: close the ceremony ('ceremony close')",
+			       c->state.session);
+	step = &c->scenario->steps[next];
+	if (strcmp(step_id, step->id) != 0) {
+		snprintf(expected, sizeof(expected), "step %s", step->id);
+		snprintf(happened, sizeof(happened), "step %.64s was proposed out of order", step_id);
+		return refuse_with_incident(c, INCIDENT_OUT_OF_ORDER, expected, happened, signers, count, result);
+	}
+	if (step->kind != STEP_MANUAL)
+		return err_set(CER_ERR_UNSUPPORTED, "step %s is a %s step: the vault is not built yet", step->id,
+			       step_kind_name(step->kind));
+	if (step->confirm && !in->confirmed)
+		return err_set(CER_ERR_USAGE, "step %s cannot be undone: confirm it with --yes once everyone agrees", step->id);
+	if ((r = step_actor(c, step, people, count, &actor)) != 0 ||
+	    (r = new_record(c, RECORD_STEP, step->id, actor, &rec)) != 0 ||
+	    (r = fill_values(c, step, in, rec, mismatch, sizeof(mismatch))) != 0 ||
+	    (r = fill_attachments(step, in, rec, &files)) != 0)
+		goto out;
+	if (mismatch[0] != '\0') {
+		snprintf(expected, sizeof(expected), "the values step %s captures", step->id);
+		r = refuse_with_incident(c, INCIDENT_VALUE_MISMATCH, expected, mismatch, signers, count, result);
+		goto out;
+	}
+	rec->confirmed = step->confirm;
+	if (in->note != NULL && (rec->note = strdup(in->note)) == NULL) {
+		r = err_set(CER_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	r = propose(c, rec, next, files.files, files.count, signers, count, result);
+out:
+	attachment_files_free(&files);
+	record_free(rec);
+	return r;
+}
+
+int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct signoff_set set = {0};
+	struct evidence_signoff all[EVIDENCE_SIGNOFFS_MAX];
+	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
+	size_t people[EVIDENCE_SIGNOFFS_MAX], total, failed = 0;
+	struct script_violation v;
+	struct pending *p = c->pending;
+	long step;
+	int r;
+
+	if (p == NULL)
+		return err_set(CER_ERR_REFUSED, "no record is pending");
+	total = p->signoff_count + count;
+	if (count == 0 || total > EVIDENCE_SIGNOFFS_MAX)
+		return err_set(CER_ERR_USAGE, "give 1 to %zu -k KEY", (size_t)EVIDENCE_SIGNOFFS_MAX - p->signoff_count);
+	for (size_t i = 0; i < p->signoff_count; i++)
+		keys[i] = p->signoffs[i].key;
+	for (size_t i = 0; i < count; i++)
+		keys[p->signoff_count + i] = *signer_public_key(signers[i]);
+	if ((r = ceremony_signers_to_people(c, keys, total, people)) != 0)
+		return r;
+	step = p->record->type == RECORD_STEP ? scenario_find_step(c->scenario, p->record->step) : -1;
+	if (script_check_signoffs(&c->state, p->record->type, step, people, total, 0, &v) != 0)
+		return refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message, signers,
+					    count, result);
+	if ((r = sign_all(signers, count, &p->bytes, &set, &failed)) != 0)
+		goto out;
+	memcpy(all, p->signoffs, p->signoff_count * sizeof(all[0]));
+	memcpy(all + p->signoff_count, set.items, count * sizeof(all[0]));
+	if (script_check_signoffs(&c->state, p->record->type, step, people, total, 1, &v) == 0) {
+		struct record *rec = p->record;
+		if ((r = commit(c, &p->bytes, rec, all, total, p->files, p->file_count, signers[0], result)) == 0)
+			r = buf_printf(&result->message, "record %u committed as %s\n", result->sequence,
+				       git_oid_tostr_s(&result->commit));
+		goto out;
+	}
+	for (size_t i = 0; i < count && r == 0; i++)
+		r = pending_add_signoff(gitdir_of(c), &set.items[i]);
+	if (r == 0) {
+		result->pending = 1;
+		result->sequence = p->record->sequence;
+		r = describe_missing(c, p->record, step, people, total, &result->message);
+	}
+out:
+	signoff_set_free(&set);
+	return r;
+}
+
+int ceremony_declare_incident(struct ceremony *c, const char *reason, struct signer *const *signers, size_t count,
+			      struct action_result *result)
+{
+	char expected[128];
+	long next = ceremony_next_step(c);
+
+	if (c->state.closed)
+		return err_set(CER_ERR_REFUSED, "the ceremony is closed; nothing can be appended");
+	if (reason[0] == '\0')
+		return err_set(CER_ERR_USAGE, "--reason must say what happened");
+	snprintf(expected, sizeof(expected), "%s%s", next >= 0 ? "step " : "",
+		 next >= 0 ? c->scenario->steps[next].id : (c->state.invalidated ? "a restart" : "the closing record"));
+	return record_incident(c, INCIDENT_DECLARED, expected, reason, signers, count, result);
+}
+
+int ceremony_restart(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct record *rec = NULL;
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	int r;
+
+	if (c->pending != NULL && c->pending->record->type == RECORD_RESTART)
+		return ceremony_sign(c, signers, count, result);
+	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
+		return r;
+	if (!c->state.invalidated)
+		return err_set(CER_ERR_REFUSED, "session %u is valid: a restart follows an incident", c->state.session);
+	if ((r = new_record(c, RECORD_RESTART, "restart", people[0], &rec)) != 0)
+		return r;
+	rec->session = c->state.session + 1;
+	r = propose(c, rec, -1, NULL, 0, signers, count, result);
+	record_free(rec);
+	return r;
+}
+
+int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	struct record *rec = NULL;
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	int r;
+
+	if (c->pending != NULL && c->pending->record->type == RECORD_CLOSE)
+		return ceremony_sign(c, signers, count, result);
+	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
+		return r;
+	if (c->state.invalidated)
+		return err_set(CER_ERR_REFUSED, "session %u was invalidated by an incident: restart it before closing",
+			       c->state.session);
+	if (c->state.next_step < c->scenario->step_count)
+		return err_set(CER_ERR_REFUSED, "step %s is not recorded yet: close follows the last step",
+			       c->scenario->steps[c->state.next_step].id);
+	if ((r = new_record(c, RECORD_CLOSE, "close", people[0], &rec)) != 0)
+		return r;
+	r = propose(c, rec, -1, NULL, 0, signers, count, result);
+	record_free(rec);
+	return r;
+}
+
+int ceremony_pending_info(const struct ceremony *c, const struct record **record, size_t *signers, size_t *count)
+{
+	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
+
+	if (c->pending == NULL)
+		return 0;
+	for (size_t i = 0; i < c->pending->signoff_count; i++)
+		keys[i] = c->pending->signoffs[i].key;
+	if (ceremony_signers_to_people(c, keys, c->pending->signoff_count, signers) != 0)
+		return 0;
+	*record = c->pending->record;
+	*count = c->pending->signoff_count;
+	return 1;
+}
