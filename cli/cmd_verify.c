@@ -13,10 +13,11 @@
 
 #define SCENARIO_FILE_MAX (16 * 1024 * 1024)
 
-enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_CLOSING_HASH };
+enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH };
 static const struct cli_option options[] = {
 	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
 	[OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
+	[OPT_SCENARIO_HASH] = {"scenario-hash", 0, 1, 0, "HEX", "the published scenario's SHA-256, if you hold only that"},
 	[OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX", "the closing hash read out at the ceremony (catches truncation)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
@@ -38,10 +39,28 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 		return r;
 	printf("ceremony %s: %zu records, %zu signatures checked, authentic and intact\n", result->ceremony,
 	       result->records, result->signatures_checked);
+	switch (result->scenario_source) {
+	case SCENARIO_AUDITOR:
+		printf("script: replayed against your copy of the scenario: conforming (%u session%s, %zu incident%s)\n",
+		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents, result->incidents == 1 ? "" : "s");
+		break;
+	case SCENARIO_STORED:
+		printf("script: replayed against the scenario stored with the evidence: conforming (%u session%s, %zu "
+		       "incident%s)\n"
+		       "        give your copy of the published scenario with -s to check it is the one pinned\n",
+		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents, result->incidents == 1 ? "" : "s");
+		break;
+	case SCENARIO_NONE:
+		printf("script: not replayed (no Ceremony scenario with this evidence)\n");
+		break;
+	}
 	printf("last record hash: %s\n                  %s\n", hex, (const char *)words.data);
 	buf_free(&words);
 	if (!result->closed) {
-		printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
+		if (result->invalidated)
+			printf("verdict: INVALIDATED (the last session ended with an incident and was not restarted)\n");
+		else
+			printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
 		return EXIT_INCOMPLETE;
 	}
 	printf("verdict: VERIFIED (closed; the closing hash is the last record hash)\n");
@@ -50,7 +69,7 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 
 int cmd_verify(int argc, char **argv)
 {
-	struct evidence_check_options check = {NULL, NULL};
+	struct evidence_check_options check = {NULL, NULL, NULL, 0};
 	struct evidence_check_result result;
 	struct findings findings = {0};
 	struct buf scenario = buf_make(SCENARIO_FILE_MAX);
@@ -62,12 +81,15 @@ int cmd_verify(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("verify -e DIR [-s SCENARIO] [--closing-hash HEX]",
-			       "Check an evidence repository: every object intact, one linear branch, every record\n"
-			       "chained to the one before, every sign-off and commit signature valid and by a key of the\n"
-			       "roster pinned in the genesis record, each person counted once. Prints one line per\n"
-			       "finding. Exit 0: verified and closed; 3: authentic but not closed; 1: findings; 2: the\n"
-			       "check could not run (unreadable input).",
+		cli_print_help("verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX]",
+			       "Check an evidence repository. First layer: every object intact, one linear branch, every\n"
+			       "record chained to the one before, every sign-off and commit signature valid and by a key of\n"
+			       "the roster pinned in the genesis record, each person counted once. Second layer: the records\n"
+			       "replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"
+			       "steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"
+			       "ending their session, restarts signed, the ceremony closed. One line per finding.\n"
+			       "Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"
+			       "1: findings; 2: the check could not run (unreadable input).",
 			       options, OPTION_COUNT);
 		return EXIT_OK;
 	}
@@ -80,15 +102,20 @@ int cmd_verify(int argc, char **argv)
 			return err_set(CER_ERR_USAGE, "--closing-hash: expected 64 hex digits");
 		check.closing_hash = closing;
 	}
+	if ((hex = cli_value(&args, OPT_SCENARIO_HASH)) != NULL) {
+		if (hex_decode_exact(hex, strlen(hex), scenario_hash, sizeof(scenario_hash)) != 0)
+			return err_set(CER_ERR_USAGE, "--scenario-hash: expected 64 hex digits");
+		check.scenario_hash = scenario_hash;
+	}
 	if (cli_value(&args, OPT_SCENARIO) != NULL) {
 		if ((r = file_read_all(cli_value(&args, OPT_SCENARIO), scenario.limit, &scenario)) != 0)
 			return r;
-		sha256_digest(scenario.data, scenario.len, scenario_hash);
-		buf_free(&scenario);
-		check.scenario_hash = scenario_hash;
+		check.scenario = scenario.data;
+		check.scenario_len = scenario.len;
 	}
 	if ((r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result)) == 0)
 		r = print_verdict(&findings, &result);
 	findings_free(&findings);
+	buf_free(&scenario);
 	return r;
 }

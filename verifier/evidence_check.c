@@ -12,6 +12,7 @@
 #include "common/sshsig.h"
 #include "evidence/commit_raw.h"
 #include "evidence/scenario.h"
+#include "evidence/script.h"
 #include "evidence/store.h"
 
 /* Attachments (photos, logs) are hashed into records; a copy kept in the evidence is at most this. */
@@ -42,6 +43,11 @@ struct replay {
 	struct buf attachment_bytes;
 	struct buf stored_scenario; /* the genesis directory's scenario.xml, when there is one */
 	long signers_seen[EVIDENCE_SIGNOFFS_MAX];
+	size_t signers_seen_count;
+	/* the second layer */
+	struct scenario *scenario;
+	struct script_state script;
+	const struct evidence_check_options *options;
 };
 
 #define FIND(rp, code, index, hex, ...)                                                                           \
@@ -417,8 +423,71 @@ static int check_signoffs(struct replay *rp, long index, const char *hex, const 
 	}
 	for (size_t i = 0; i < count && r == 0; i++)
 		r = check_signoff(rp, index, hex, git_tree_entry_byindex(tree, i), roster, &seen);
+	rp->signers_seen_count = seen;
 	git_tree_free(tree);
 	return r;
+}
+
+/* ---- the second layer: the script ---- */
+
+/* Choose the scenario to replay against, once the genesis record is read. */
+static int load_scenario(struct replay *rp, const struct record *genesis)
+{
+	const struct evidence_check_options *o = rp->options;
+	uint8_t digest[32];
+	int r = 0;
+
+	if (o->scenario != NULL)
+		sha256_digest(o->scenario, o->scenario_len, digest);
+	if ((o->scenario != NULL && memcmp(digest, genesis->scenario_sha256, 32) != 0) ||
+	    (o->scenario_hash != NULL && memcmp(o->scenario_hash, genesis->scenario_sha256, 32) != 0))
+		return findings_add(rp->findings, "scenario-mismatch", 0, NULL,
+				    "the genesis record pins another scenario than the one given (swapped after publication?)");
+	if (o->scenario != NULL) {
+		if (scenario_parse(&rp->scenario, o->scenario, o->scenario_len, 0) == 0)
+			rp->result->scenario_source = SCENARIO_AUDITOR;
+	} else if (rp->stored_scenario.len > 0 &&
+		   scenario_parse(&rp->scenario, rp->stored_scenario.data, rp->stored_scenario.len, 0) == 0) {
+		/* The stored copy is bound to the pinned hash (scenario-file-mismatch otherwise); it comes from
+		 * outside only if the auditor gave that hash. */
+		rp->result->scenario_source = o->scenario_hash != NULL ? SCENARIO_AUDITOR : SCENARIO_STORED;
+	}
+	if (rp->scenario == NULL)
+		return 0; /* evidence without a Ceremony scenario: the script cannot be replayed */
+	/* The roster the signatures were checked against must be the scenario's. */
+	for (size_t k = 0; k < genesis->roster->key_count && r == 0; k++) {
+		long p = roster_find_key(rp->scenario->roster, &genesis->roster->keys[k].key);
+		if (p < 0 || strcmp(rp->scenario->roster->participants[p],
+				    genesis->roster->participants[genesis->roster->keys[k].participant]) != 0)
+			r = findings_add(rp->findings, "scenario-roster", 0, NULL,
+					 "the genesis record's roster is not the scenario's (key of %s)",
+					 genesis->roster->participants[genesis->roster->keys[k].participant]);
+	}
+	if (r == 0 && genesis->roster->key_count != rp->scenario->roster->key_count)
+		r = findings_add(rp->findings, "scenario-roster", 0, NULL,
+				 "the genesis record's roster has %zu keys, the scenario's %zu", genesis->roster->key_count,
+				 rp->scenario->roster->key_count);
+	script_start(&rp->script, rp->scenario);
+	return r;
+}
+
+static int replay_script(struct replay *rp, long index, const char *hex, const struct record *rec)
+{
+	struct script_violation v;
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	const struct roster *g = rp->genesis->roster;
+
+	if (rp->scenario == NULL || index == 0)
+		return 0;
+	for (size_t i = 0; i < rp->signers_seen_count; i++) {
+		long p = roster_find_participant(rp->scenario->roster, g->participants[rp->signers_seen[i]]);
+		if (p < 0)
+			return 0; /* reported as scenario-roster */
+		people[i] = (size_t)p;
+	}
+	if (script_apply(&rp->script, rec, people, rp->signers_seen_count, &v) != 0)
+		return findings_add(rp->findings, v.code, index, hex, "%s", v.message);
+	return 0;
 }
 
 /* Fields that must follow from the records before. */
@@ -631,9 +700,12 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 		rp->genesis = rec; /* owns the roster from now on */
 		memcpy(rp->result->ceremony, rec->ceremony, sizeof(rp->result->ceremony));
 	}
+	rp->signers_seen_count = 0;
 	if (!rp->stop && (r = check_record_fields(rp, index, hex, rec)) == 0 &&
-	    (r = check_commit_signature(rp, index, hex, &c)) == 0 && (r = check_stored_files(rp, index, hex, rec, &dir)) == 0)
-		r = check_signoffs(rp, index, hex, &dir.signoffs, rp->genesis->roster);
+	    (r = check_commit_signature(rp, index, hex, &c)) == 0 &&
+	    (r = check_stored_files(rp, index, hex, rec, &dir)) == 0 &&
+	    (r = check_signoffs(rp, index, hex, &dir.signoffs, rp->genesis->roster)) == 0)
+		r = index == 0 ? load_scenario(rp, rec) : replay_script(rp, index, hex, rec);
 	git_tree_free(dir.tree);
 	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
 	rp->previous_session = rec->session;
@@ -657,6 +729,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	memset(result, 0, sizeof(*result));
 	rp.findings = findings;
 	rp.result = result;
+	rp.options = options;
 	rp.record_bytes = buf_make(RECORD_BYTES_MAX);
 	rp.signoff_blob = buf_make(SSHSIG_ARMORED_MAX);
 	rp.attachment_bytes = buf_make(ATTACHMENT_BYTES_MAX);
@@ -691,13 +764,15 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 				 "from the end, or added",
 				 count > 0 ? count - 1 : 0, got);
 	}
-	if (r == 0 && options->scenario_hash != NULL && rp.genesis != NULL &&
-	    memcmp(options->scenario_hash, rp.genesis->scenario_sha256, 32) != 0)
-		r = findings_add(findings, "scenario-mismatch", 0, NULL,
-				 "the genesis record pins another scenario than the one given (swapped after publication?)");
+	if (rp.scenario != NULL) {
+		result->invalidated = rp.script.invalidated;
+		result->sessions = rp.script.session;
+		result->incidents = rp.script.incidents;
+	}
 out:
 	free(history);
 	record_free(rp.genesis);
+	scenario_free(rp.scenario);
 	buf_free(&rp.record_bytes);
 	buf_free(&rp.signoff_blob);
 	buf_free(&rp.attachment_bytes);

@@ -6,7 +6,12 @@
  * the genesis record pinned; every sign-off valid, in the record namespace, by a key of the roster
  * pinned in the genesis record, each person once; exactly one signature header per commit, valid,
  * by a roster key. Decisions use signed bytes only: commit messages, authors and committers are
- * never read. */
+ * never read.
+ *
+ * Second layer, when a scenario is available (the auditor's copy, or else the one stored with the
+ * genesis record): every record is replayed through the script (evidence/script.h): steps in
+ * order, sign-off rules met by distinct allowed people, captured values matching, incidents ending
+ * their session, restarts signed as required, the ceremony closed. */
 #ifndef CEREMONY_VERIFIER_EVIDENCE_CHECK_H
 #define CEREMONY_VERIFIER_EVIDENCE_CHECK_H
 
@@ -17,8 +22,17 @@
 #include "verifier/findings.h"
 
 struct evidence_check_options {
-	const uint8_t *closing_hash;    /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
-	const uint8_t *scenario_hash;  /* 32 bytes: the auditor's scenario's SHA-256; or NULL */
+	const uint8_t *closing_hash;   /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
+	const uint8_t *scenario_hash;  /* 32 bytes: the published scenario's SHA-256, from outside; or NULL */
+	const uint8_t *scenario;       /* the auditor's copy of the published scenario (its bytes), or NULL */
+	size_t scenario_len;
+};
+
+/* Where the scenario the records were replayed against came from. */
+enum scenario_source {
+	SCENARIO_NONE,     /* none usable: the script was not replayed (low-level evidence) */
+	SCENARIO_AUDITOR,  /* the auditor's copy (-s), or the stored copy matching the auditor's hash */
+	SCENARIO_STORED,   /* the copy stored with the genesis record (pinned by hash, not from outside) */
 };
 
 struct evidence_check_result {
@@ -28,6 +42,10 @@ struct evidence_check_result {
 	uint8_t last_record_sha256[32];
 	char ceremony[RECORD_ID_MAX + 1];
 	size_t signatures_checked;   /* sign-offs and commit signatures verified */
+	enum scenario_source scenario_source;
+	int invalidated;             /* the last session ended with an incident */
+	uint32_t sessions;
+	size_t incidents;
 };
 
 /* Check the repository at `dir`. Returns 0 when the check ran to its end (the findings say whether
