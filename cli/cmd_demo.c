@@ -1,30 +1,48 @@
-/* ceremony demo DIR: the README's main job. A complete sample run, scripted, through the same
- * command code paths a real ceremony uses: throwaway participant keys, a roster, an evidence
- * repository with its genesis record, signed steps, the closing record, then verify.
- *
- * Until the recorder (scenarios, steps, incidents) exists, the demo shows what the foundation
- * does: the evidence store and the first layer of verify. */
+/* ceremony demo DIR: the README's main job. A complete sample ceremony, scripted, through the
+ * same command code paths a real ceremony uses: throwaway participant keys, a scenario made from
+ * the demo template and a roster, begin, steps with pending sign-offs, an incident and a restart,
+ * close, then verify against the scenario and the closing hash. */
 #include <errno.h>
 #include <limits.h>
-#include <stdlib.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/buf.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
-#include "common/sshsig.h"
+#include "evidence/scenario.h"
+#include "recorder/ceremony.h"
 
 int keygen_write(const char *path, const char *comment);
+extern const unsigned char demo_template[];
+extern const size_t demo_template_len;
 
-static const char *const participants[] = {"alice", "bob", "carol", "dave"};
-#define PARTICIPANT_COUNT (sizeof(participants) / sizeof(participants[0]))
+/* The cast: who holds which roles in the demo template. */
+static const struct {
+	const char *name;
+	const char *roles;
+} cast[] = {
+	{"alice", "lead"}, {"bob", "keymaster"}, {"carol", "keymaster"}, {"dave", "witness"}, {"erin", "witness"},
+};
+#define CAST_SIZE (sizeof(cast) / sizeof(cast[0]))
+enum { ALICE, BOB, CAROL, DAVE, ERIN };
 
-/* Run a subcommand with a NULL-terminated argument list, printing a banner first. */
+struct demo {
+	char dir[PATH_MAX];
+	char keys[CAST_SIZE][PATH_MAX + 16];
+	char evidence[PATH_MAX + 16];
+	char scenario[PATH_MAX + 16];
+	char photo[PATH_MAX + 16];
+};
+
+/* Run a subcommand with a NULL-terminated argument list, after a banner saying what happens. */
 static int run(int (*cmd)(int, char **), const char *banner, ...)
 {
 	char *argv[64];
@@ -43,7 +61,7 @@ static int run(int (*cmd)(int, char **), const char *banner, ...)
 	return r;
 }
 
-static int path_join(char *out, size_t size, const char *dir, const char *name)
+static int join(char *out, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(out, size, "%s/%s", dir, name);
 	if (n < 0 || (size_t)n >= size)
@@ -51,96 +69,129 @@ static int path_join(char *out, size_t size, const char *dir, const char *name)
 	return 0;
 }
 
-/* Keys for each participant, and the roster (allowed_signers format) naming them. */
-static int make_participants(const char *dir, char keys[][4096])
+/* Keys for the cast, the roster naming them with their roles, and the scenario made from both. */
+static int prepare(struct demo *d)
 {
-	struct buf roster = buf_make(65536), pub = buf_make(4096);
-	char keydir[4096], path[4096], pubpath[4096 + 8];
+	struct buf roster = buf_make(65536), pub = buf_make(4096), scenario = buf_make(SCENARIO_BYTES_MAX);
+	char keydir[PATH_MAX + 16], pubpath[PATH_MAX + 32];
 	int r;
 
-	if ((r = path_join(keydir, sizeof(keydir), dir, "keys")) != 0)
+	if ((r = join(keydir, sizeof(keydir), d->dir, "keys")) != 0)
 		return r;
 	if (mkdir(keydir, 0700) != 0)
 		return err_set(CER_ERR_IO, "%s: %s", keydir, strerror(errno));
-	for (size_t i = 0; i < PARTICIPANT_COUNT; i++) {
-		if ((r = path_join(keys[i], 4096, keydir, participants[i])) != 0 ||
-		    (r = keygen_write(keys[i], participants[i])) != 0)
+	for (size_t i = 0; i < CAST_SIZE; i++) {
+		if ((r = join(d->keys[i], sizeof(d->keys[i]), keydir, cast[i].name)) != 0 ||
+		    (r = keygen_write(d->keys[i], cast[i].name)) != 0)
 			goto out;
-		if (snprintf(pubpath, sizeof(pubpath), "%s.pub", keys[i]) >= (int)sizeof(pubpath)) {
-			r = err_set(CER_ERR_USAGE, "%s: path too long", keys[i]);
+		if (snprintf(pubpath, sizeof(pubpath), "%s.pub", d->keys[i]) >= (int)sizeof(pubpath)) {
+			r = err_set(CER_ERR_USAGE, "%s: path too long", d->keys[i]);
 			goto out;
 		}
 		if ((r = file_read_all(pubpath, 4096, &pub)) != 0 ||
-		    (r = buf_printf(&roster, "%s %s", participants[i], (const char *)pub.data)) != 0)
+		    (r = buf_printf(&roster, "%s %s %s", cast[i].name, cast[i].roles, (const char *)pub.data)) != 0)
 			goto out;
 	}
-	if ((r = path_join(path, sizeof(path), dir, "roster")) != 0)
+	if ((r = scenario_make(demo_template, demo_template_len, (const char *)roster.data, roster.len, "demo-ceremony",
+			       &scenario)) != 0 ||
+	    (r = file_write_atomic(d->scenario, scenario.data, scenario.len, 0644)) != 0 ||
+	    (r = file_write_atomic(d->photo, "(a photo of the opened bag)\n", 28, 0644)) != 0)
 		goto out;
-	r = file_write_atomic(path, roster.data, roster.len, 0644);
+	printf("participants' throwaway keys: %s (alice lead; bob, carol key masters; dave, erin witnesses)\n"
+	       "scenario made from the demo template: %s\n",
+	       keydir, d->scenario);
 out:
 	buf_free(&roster);
 	buf_free(&pub);
+	buf_free(&scenario);
 	return r;
 }
 
-static const char demo_scenario[] =
-	"Ceremony demo scenario (placeholder until scenarios are XML, see docs/).\n"
-	"Participants: alice (lead), bob and carol (key masters), dave (witness).\n"
-	"Steps: prepare-room (bag serial captured), check-hardware, close.\n";
+static int ceremony_steps(const struct demo *d)
+{
+	const char *e = d->evidence;
+	char attach[PATH_MAX + 32];
+	int r;
+
+	snprintf(attach, sizeof(attach), "bag-photo=%s", d->photo);
+	if ((r = run(cmd_begin, "alice begins the ceremony; dave witnesses (genesis record)", "-e", e, "-s", d->scenario,
+		     "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_next, "where do we stand?", "-e", e, NULL)) != 0 ||
+	    (r = run(cmd_record, "alice records the room check; it waits for a witness", "-e", e, "--step", "room-check",
+		     "--value", "bag-serial=TEB-100001", "-k", d->keys[ALICE], NULL)) != 0 ||
+	    (r = run(cmd_sign, "dave signs it off: committed", "-e", e, "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_incident, "erin declares an incident: someone walked in", "-e", e, "--reason",
+		     "a visitor entered the room during the ceremony", "-k", d->keys[ERIN], NULL)) != 0 ||
+	    (r = run(cmd_restart, "alice and erin restart: session 2 begins at step 1", "-e", e, "-k", d->keys[ALICE],
+		     "-k", d->keys[ERIN], NULL)) != 0 ||
+	    (r = run(cmd_record, "room check again", "-e", e, "--step", "room-check", "--value", "bag-serial=TEB-100002",
+		     "-k", d->keys[ALICE], "-k", d->keys[ERIN], NULL)) != 0 ||
+	    (r = run(cmd_record, "bob and carol open the bag (irreversible: --yes); dave witnesses", "-e", e, "--step",
+		     "open-bag", "--attach", attach, "--yes", "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE],
+		     NULL)) != 0 ||
+	    (r = run(cmd_record, "hardware check", "-e", e, "--step", "hardware-check", "--value", "hsm-serial=HSM-4242",
+		     "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_close, "close: the closing hash is read aloud and written on the checklist", "-e", e, "-k",
+		     d->keys[ALICE], "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE], NULL)) != 0)
+		return r;
+	return run(cmd_evidence_log, "the history", "-e", e, NULL);
+}
+
+static int closing_hash_hex(const char *evidence, char hex[65])
+{
+	struct ceremony *c = NULL;
+	int r;
+
+	if ((r = ceremony_open(&c, evidence)) != 0)
+		return r;
+	hex_encode(c->tip.record_sha256, 32, hex);
+	ceremony_free(c);
+	return 0;
+}
 
 int cmd_demo(int argc, char **argv)
 {
-	char keys[PARTICIPANT_COUNT][4096], evidence[4096], roster[4096], scenario[4096], dir[PATH_MAX];
+	struct demo d;
 	struct cli_args args;
 	struct stat st;
+	char closing[65];
 	int r;
 
 	if ((r = cli_parse(argc, argv, NULL, 0, &args)) != 0)
 		return r;
 	if (args.help) {
 		cli_print_help("demo DIR",
-			       "Run a complete sample into DIR (new or empty): four throwaway participants, a roster, an\n"
-			       "evidence repository, signed records, the closing record, and verify. Prints where each lies.",
+			       "Run a complete sample ceremony into DIR (new or empty): five throwaway participants, a\n"
+			       "scenario made from the demo template, begin, steps with pending sign-offs, an incident and\n"
+			       "a restart, close, the history, then verify. Prints where each file lies.",
 			       NULL, 0);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 1)
 		return err_set(CER_ERR_USAGE, "demo needs exactly one DIR");
+	memset(&d, 0, sizeof(d));
 	if (stat(args.positional[0], &st) != 0 && mkdir(args.positional[0], 0755) != 0)
 		return err_set(CER_ERR_IO, "%s: %s", args.positional[0], strerror(errno));
 	/* Absolute paths, so that the commands printed at the end work from anywhere. */
-	if (realpath(args.positional[0], dir) == NULL)
+	if (realpath(args.positional[0], d.dir) == NULL)
 		return err_set(CER_ERR_IO, "%s: %s", args.positional[0], strerror(errno));
-	if ((r = path_join(evidence, sizeof(evidence), dir, "evidence")) != 0 ||
-	    (r = path_join(roster, sizeof(roster), dir, "roster")) != 0 ||
-	    (r = path_join(scenario, sizeof(scenario), dir, "scenario.txt")) != 0)
+	if ((r = join(d.evidence, sizeof(d.evidence), d.dir, "evidence")) != 0 ||
+	    (r = join(d.scenario, sizeof(d.scenario), d.dir, "scenario.xml")) != 0 ||
+	    (r = join(d.photo, sizeof(d.photo), d.dir, "bag-photo.txt")) != 0)
 		return r;
-	if (stat(evidence, &st) == 0)
-		return err_set(CER_ERR_REFUSED, "%s already holds a demo; use a new directory", dir);
-	if ((r = make_participants(dir, keys)) != 0 ||
-	    (r = file_write_atomic(scenario, demo_scenario, sizeof(demo_scenario) - 1, 0644)) != 0)
+	if (stat(d.evidence, &st) == 0 || stat(d.scenario, &st) == 0)
+		return err_set(CER_ERR_REFUSED, "%s already holds a demo; use a new directory", d.dir);
+	if ((r = prepare(&d)) != 0 || (r = ceremony_steps(&d)) != 0 || (r = closing_hash_hex(d.evidence, closing)) != 0)
 		return r;
-	printf("participants' throwaway keys in %s/keys, roster in %s, scenario in %s\n", dir, roster, scenario);
-	if ((r = run(cmd_evidence_init, "alice creates the evidence repository (genesis record)", "-e", evidence,
-		     "--ceremony", "demo-ceremony", "--roster", roster, "-s", scenario, "-k", keys[0], "-k", keys[3],
-		     NULL)) != 0 ||
-	    (r = run(cmd_evidence_append, "step prepare-room, signed by alice and dave", "-e", evidence, "--step",
-		     "prepare-room", "--value", "bag-serial=TEB-0001-2026", "-k", keys[0], "-k", keys[3], NULL)) != 0 ||
-	    (r = run(cmd_evidence_append, "step check-hardware, signed by bob, carol and dave", "-e", evidence, "--step",
-		     "check-hardware", "--value", "hsm-serial=HSM-42", "--note", "seals intact", "-k", keys[1], "-k",
-		     keys[2], "-k", keys[3], NULL)) != 0 ||
-	    (r = run(cmd_evidence_append, "closing record, signed by everyone", "-e", evidence, "--step", "close", "--type",
-		     "close", "-k", keys[0], "-k", keys[1], "-k", keys[2], "-k", keys[3], NULL)) != 0 ||
-	    (r = run(cmd_evidence_log, "the records", "-e", evidence, NULL)) != 0)
-		return r;
-	r = run(cmd_verify, "verify", "-e", evidence, "-s", scenario, NULL);
+	r = run(cmd_verify, "an auditor verifies: the evidence, the published scenario, the closing hash", "-e", d.evidence,
+		"-s", d.scenario, "--closing-hash", closing, NULL);
 	if (r < 0)
 		return r;
-	printf("\nevidence repository: %s\n"
-	       "check it with stock git too:\n"
-	       "  ceremony evidence allowed-signers -e %s > %s/allowed_signers\n"
+	printf("\nevidence repository: %s\nscenario: %s\n"
+	       "check it with stock tools too:\n"
+	       "  ceremony scenario allowed-signers %s > %s/allowed_signers\n"
 	       "  git -C %s -c gpg.ssh.allowedSignersFile=%s/allowed_signers verify-commit main\n"
 	       "  git -C %s fsck --strict\n",
-	       evidence, evidence, dir, evidence, dir, evidence);
+	       d.evidence, d.scenario, d.scenario, d.dir, d.evidence, d.dir, d.evidence);
 	return r;
 }

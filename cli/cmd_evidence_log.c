@@ -112,7 +112,7 @@ int cmd_evidence_log(int argc, char **argv)
 			err_context(r, "record %u", sequence);
 			goto out;
 		}
-		printf("%6u  session %u  %-7s %-24s %s  actor %s  signed by %s\n", rec->sequence, rec->session,
+		printf("%6u  session %u  %-8s %-24s %s  actor %s  signed by %s\n", rec->sequence, rec->session,
 		       record_type_name(rec->type), rec->step, rec->time, rec->actor, (const char *)who.data);
 		record_free(rec);
 		rec = NULL;

@@ -70,7 +70,7 @@ pass "stock ssh-keygen -Y verify accepts all 8 sign-offs, each by its roster pri
 run_expect 0 "$CEREMONY" evidence log -e "$E"
 out_has "prepare-room"
 out_has "signed by"
-grep -q '^ *1  session 1  step    prepare-room .* actor bob  signed by .*bob' "$T/out" || fail "log line for record 1"
+grep -q '^ *1  session 1  step     prepare-room .* actor bob  signed by .*bob' "$T/out" || fail "log line for record 1"
 pass "log lists the records"
 
 # Truncation from the end: authentic but open without the closing hash; caught with it.
