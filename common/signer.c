@@ -54,14 +54,15 @@ int signer_open(struct signer **out, const char *spec)
 	if ((r = signer_new(&s, spec)) != 0)
 		return r;
 	if (strncmp(spec, SIGNER_AGENT_PREFIX, strlen(SIGNER_AGENT_PREFIX)) == 0) {
-		r = signer_open_agent(s, spec + strlen(SIGNER_AGENT_PREFIX));
-	} else if ((r = sshkey_private_load(&s->owned_key, spec)) == 0) {
+		if ((r = signer_open_agent(s, spec + strlen(SIGNER_AGENT_PREFIX))) != 0)
+			err_context(r, "key %s", spec);
+	} else if ((r = sshkey_private_load(&s->owned_key, spec)) == 0) { /* its errors name the file */
 		s->key = s->owned_key;
 		s->public_key = s->owned_key->public_key;
 	}
 	if (r != 0) {
 		signer_free(s);
-		return err_context(r, "key %s", spec);
+		return r;
 	}
 	*out = s;
 	return 0;
