@@ -24,6 +24,7 @@ int cmd_sign(int argc, char **argv);
 int cmd_incident(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_close(int argc, char **argv);
+int cmd_run(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

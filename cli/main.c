@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"incident", cmd_incident, "declare an incident: the session becomes invalid"},
 	{"restart", cmd_restart, "open the next session after an incident"},
 	{"close", cmd_close, "the closing record, and the closing hash"},
+	{"run", cmd_run, "the guided ceremony on a terminal"},
 	{"log", cmd_evidence_log, "the history, for people"},
 	{"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
 	{"evidence", cmd_evidence, "low level: create a repository, append signed records"},
