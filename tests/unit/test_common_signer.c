@@ -104,7 +104,8 @@ Test(signer_file, missing_file_named)
 
 	cr_assert(asprintf(&p, "%s/nope", dir) > 0);
 	assert_error(signer_open(&s, p), CER_ERR_NOT_FOUND, p);
-	cr_assert(strncmp(err_message(), "key ", 4) == 0, "the spec comes first: %s", err_message());
+	cr_assert(strncmp(err_message(), p, strlen(p)) == 0, "the path comes first: %s", err_message());
+	cr_assert_null(strstr(err_message() + strlen(p), p), "the path is named once: %s", err_message());
 	cr_assert_null(s);
 	free(p);
 }
