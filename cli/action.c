@@ -9,7 +9,7 @@
 #include "common/pgpwords.h"
 
 int action_open(const char *dir, const char *const *keys, size_t key_count, struct ceremony **c,
-		struct signer_set *signers)
+                struct signer_set *signers)
 {
 	int r;
 

@@ -8,7 +8,7 @@
 
 /* Open the ceremony at `dir` and the -k keys. On failure nothing stays open. */
 __attribute__((warn_unused_result)) int action_open(const char *dir, const char *const *keys, size_t key_count,
-						    struct ceremony **c, struct signer_set *signers);
+                                                    struct ceremony **c, struct signer_set *signers);
 
 /* Print what the action did (stdout) and, for a committed close record, the closing hash as hex
  * and PGP words. Returns the exit code for `rc` (the action's return). */

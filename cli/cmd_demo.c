@@ -29,7 +29,7 @@ static const struct {
 	const char *name;
 	const char *roles;
 } cast[] = {
-	{"alice", "lead"}, {"bob", "keymaster"}, {"carol", "keymaster"}, {"dave", "witness"}, {"erin", "witness"},
+        {"alice", "lead"}, {"bob", "keymaster"}, {"carol", "keymaster"}, {"dave", "witness"}, {"erin", "witness"},
 };
 #define CAST_SIZE (sizeof(cast) / sizeof(cast[0]))
 enum { ALICE, BOB, CAROL, DAVE, ERIN };
@@ -93,7 +93,7 @@ static int prepare(struct demo *d)
 			goto out;
 	}
 	if ((r = scenario_make(demo_template, demo_template_len, (const char *)roster.data, roster.len, "demo-ceremony",
-			       &scenario)) != 0 ||
+	                       &scenario)) != 0 ||
 	    (r = file_write_atomic(d->scenario, scenario.data, scenario.len, 0644)) != 0 ||
 	    (r = file_write_atomic(d->photo, "(a photo of the opened bag)\n", 28, 0644)) != 0)
 		goto out;
@@ -114,25 +114,25 @@ static int ceremony_steps(const struct demo *d)
 	int r;
 
 	snprintf(attach, sizeof(attach), "bag-photo=%s", d->photo);
-	if ((r = run(cmd_begin, "alice begins the ceremony; dave witnesses (genesis record)", "-e", e, "-s", d->scenario,
-		     "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	if ((r = run(cmd_begin, "alice begins the ceremony; dave witnesses (genesis record)", "-e", e, "-s",
+	             d->scenario, "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
 	    (r = run(cmd_next, "where do we stand?", "-e", e, NULL)) != 0 ||
-	    (r = run(cmd_record, "alice records the room check; it waits for a witness", "-e", e, "--step", "room-check",
-		     "--value", "bag-serial=TEB-100001", "-k", d->keys[ALICE], NULL)) != 0 ||
+	    (r = run(cmd_record, "alice records the room check; it waits for a witness", "-e", e, "--step",
+	             "room-check", "--value", "bag-serial=TEB-100001", "-k", d->keys[ALICE], NULL)) != 0 ||
 	    (r = run(cmd_sign, "dave signs it off: committed", "-e", e, "-k", d->keys[DAVE], NULL)) != 0 ||
 	    (r = run(cmd_incident, "erin declares an incident: someone walked in", "-e", e, "--reason",
-		     "a visitor entered the room during the ceremony", "-k", d->keys[ERIN], NULL)) != 0 ||
+	             "a visitor entered the room during the ceremony", "-k", d->keys[ERIN], NULL)) != 0 ||
 	    (r = run(cmd_restart, "alice and erin restart: session 2 begins at step 1", "-e", e, "-k", d->keys[ALICE],
-		     "-k", d->keys[ERIN], NULL)) != 0 ||
-	    (r = run(cmd_record, "room check again", "-e", e, "--step", "room-check", "--value", "bag-serial=TEB-100002",
-		     "-k", d->keys[ALICE], "-k", d->keys[ERIN], NULL)) != 0 ||
+	             "-k", d->keys[ERIN], NULL)) != 0 ||
+	    (r = run(cmd_record, "room check again", "-e", e, "--step", "room-check", "--value",
+	             "bag-serial=TEB-100002", "-k", d->keys[ALICE], "-k", d->keys[ERIN], NULL)) != 0 ||
 	    (r = run(cmd_record, "bob and carol open the bag (irreversible: --yes); dave witnesses", "-e", e, "--step",
-		     "open-bag", "--attach", attach, "--yes", "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE],
-		     NULL)) != 0 ||
-	    (r = run(cmd_record, "hardware check", "-e", e, "--step", "hardware-check", "--value", "hsm-serial=HSM-4242",
-		     "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	             "open-bag", "--attach", attach, "--yes", "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k",
+	             d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_record, "hardware check", "-e", e, "--step", "hardware-check", "--value",
+	             "hsm-serial=HSM-4242", "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
 	    (r = run(cmd_close, "close: the closing hash is read aloud and written on the checklist", "-e", e, "-k",
-		     d->keys[ALICE], "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE], NULL)) != 0)
+	             d->keys[ALICE], "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE], NULL)) != 0)
 		return r;
 	return run(cmd_evidence_log, "the history", "-e", e, NULL);
 }
@@ -160,11 +160,12 @@ int cmd_demo(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, NULL, 0, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("demo DIR",
-			       "Run a complete sample ceremony into DIR (new or empty): five throwaway participants, a\n"
-			       "scenario made from the demo template, begin, steps with pending sign-offs, an incident and\n"
-			       "a restart, close, the history, then verify. Prints where each file lies.",
-			       NULL, 0);
+		cli_print_help(
+		        "demo DIR",
+		        "Run a complete sample ceremony into DIR (new or empty): five throwaway participants, a\n"
+		        "scenario made from the demo template, begin, steps with pending sign-offs, an incident and\n"
+		        "a restart, close, the history, then verify. Prints where each file lies.",
+		        NULL, 0);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 1)
@@ -183,8 +184,8 @@ int cmd_demo(int argc, char **argv)
 		return err_set(CER_ERR_REFUSED, "%s already holds a demo; use a new directory", d.dir);
 	if ((r = prepare(&d)) != 0 || (r = ceremony_steps(&d)) != 0 || (r = closing_hash_hex(d.evidence, closing)) != 0)
 		return r;
-	r = run(cmd_verify, "an auditor verifies: the evidence, the published scenario, the closing hash", "-e", d.evidence,
-		"-s", d.scenario, "--closing-hash", closing, NULL);
+	r = run(cmd_verify, "an auditor verifies: the evidence, the published scenario, the closing hash", "-e",
+	        d.evidence, "-s", d.scenario, "--closing-hash", closing, NULL);
 	if (r < 0)
 		return r;
 	printf("\nevidence repository: %s\nscenario: %s\n"

@@ -10,10 +10,10 @@ static const struct {
 	int (*run)(int argc, char **argv);
 	const char *summary;
 } subcommands[] = {
-	{"init", cmd_evidence_init, "create an evidence repository and write its genesis record"},
-	{"append", cmd_evidence_append, "append one signed record (a step, or the closing record)"},
-	{"log", cmd_evidence_log, "list the records, for people"},
-	{"allowed-signers", cmd_evidence_allowed_signers, "print the pinned roster as an OpenSSH allowed_signers file"},
+        {"init", cmd_evidence_init, "create an evidence repository and write its genesis record"},
+        {"append", cmd_evidence_append, "append one signed record (a step, or the closing record)"},
+        {"log", cmd_evidence_log, "list the records, for people"},
+        {"allowed-signers", cmd_evidence_allowed_signers, "print the pinned roster as an OpenSSH allowed_signers file"},
 };
 
 int cmd_evidence(int argc, char **argv)

@@ -14,13 +14,13 @@
 
 enum { OPT_EVIDENCE, OPT_STEP, OPT_TYPE, OPT_VALUE, OPT_NOTE, OPT_KEY, OPT_LOCK_WAIT };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
-	[OPT_STEP] = {"step", 0, 1, 0, "ID", "the step this record is for"},
-	[OPT_TYPE] = {"type", 0, 1, 0, "TYPE", "step (default) or close; after close nothing can be appended"},
-	[OPT_VALUE] = {"value", 0, 1, 1, "NAME=VALUE", "a captured value"},
-	[OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
-	[OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
-	[OPT_LOCK_WAIT] = {"lock-wait", 0, 1, 0, "MS", "wait this long for another writer (default 10000)"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_STEP] = {"step", 0, 1, 0, "ID", "the step this record is for"},
+        [OPT_TYPE] = {"type", 0, 1, 0, "TYPE", "step (default) or close; after close nothing can be appended"},
+        [OPT_VALUE] = {"value", 0, 1, 1, "NAME=VALUE", "a captured value"},
+        [OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
+        [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
+        [OPT_LOCK_WAIT] = {"lock-wait", 0, 1, 0, "MS", "wait this long for another writer (default 10000)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -41,7 +41,7 @@ static int parse_lock_wait(const char *text, int *out)
 }
 
 static int fill_record(const struct cli_args *args, struct evidence_store *store, const struct signer_set *signers,
-		       struct record *rec)
+                       struct record *rec)
 {
 	struct record *genesis = NULL;
 	struct evidence_tip tip;
@@ -55,7 +55,7 @@ static int fill_record(const struct cli_args *args, struct evidence_store *store
 	if (actor < 0) {
 		record_free(genesis);
 		return err_set(CER_ERR_REFUSED, "key %s is not in the roster pinned by the genesis record",
-			       signer_name(signers->items[0]));
+		               signer_name(signers->items[0]));
 	}
 	snprintf(rec->actor, sizeof(rec->actor), "%s", genesis->roster->participants[actor]);
 	record_free(genesis);
@@ -112,12 +112,13 @@ int cmd_evidence_append(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("evidence append -e DIR --step ID [--type step|close] [--value NAME=VALUE ...] [--note TEXT]\n"
-			       "                         -k KEY [-k KEY ...]",
-			       "Append one record after the tip: each -k KEY signs it (SSHSIG), the first KEY is the actor\n"
-			       "and signs the commit. Every signer must be in the roster the genesis record pinned, each\n"
-			       "person once. With --type close the closing hash is printed, as hex and PGP words.",
-			       options, OPTION_COUNT);
+		cli_print_help(
+		        "evidence append -e DIR --step ID [--type step|close] [--value NAME=VALUE ...] [--note TEXT]\n"
+		        "                         -k KEY [-k KEY ...]",
+		        "Append one record after the tip: each -k KEY signs it (SSHSIG), the first KEY is the actor\n"
+		        "and signs the commit. Every signer must be in the roster the genesis record pinned, each\n"
+		        "person once. With --type close the closing hash is printed, as hex and PGP words.",
+		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
@@ -132,8 +133,8 @@ int cmd_evidence_append(int argc, char **argv)
 	/* Prepare under the lock, so that the record we build is the one that follows the tip. */
 	if ((r = evidence_store_lock(store, lock_wait)) != 0 || (r = fill_record(&args, store, &signers, rec)) != 0 ||
 	    (r = record_serialize(rec, &bytes)) != 0 ||
-	    (r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0], lock_wait,
-				 &commit)) != 0)
+	    (r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
+	                         lock_wait, &commit)) != 0)
 		goto out;
 	printf("record %u (%s %s) committed as %s\n", rec->sequence, record_type_name(rec->type), rec->step,
 	       git_oid_tostr_s(&commit));

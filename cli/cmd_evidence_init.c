@@ -18,11 +18,11 @@
 
 enum { OPT_EVIDENCE, OPT_CEREMONY, OPT_ROSTER, OPT_SCENARIO, OPT_KEY };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository to create (new or empty directory)"},
-	[OPT_CEREMONY] = {"ceremony", 0, 1, 0, "ID", "the ceremony id (a-z, 0-9, '.', '_', '-')"},
-	[OPT_ROSTER] = {"roster", 0, 1, 0, "FILE", "participants and keys, as an OpenSSH allowed_signers file"},
-	[OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "the published scenario; its SHA-256 is pinned"},
-	[OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository to create (new or empty directory)"},
+        [OPT_CEREMONY] = {"ceremony", 0, 1, 0, "ID", "the ceremony id (a-z, 0-9, '.', '_', '-')"},
+        [OPT_ROSTER] = {"roster", 0, 1, 0, "FILE", "participants and keys, as an OpenSSH allowed_signers file"},
+        [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "the published scenario; its SHA-256 is pinned"},
+        [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -40,7 +40,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 
 /* Build the genesis record's bytes. */
 static int make_genesis(const struct cli_args *args, struct roster *roster, const struct signer_set *signers,
-			struct buf *bytes)
+                        struct buf *bytes)
 {
 	struct buf scenario = buf_make(SCENARIO_FILE_MAX);
 	struct record *genesis = NULL;
@@ -53,7 +53,7 @@ static int make_genesis(const struct cli_args *args, struct roster *roster, cons
 	actor = roster_find_key(roster, signer_public_key(signers->items[0]));
 	if (actor < 0) {
 		r = err_set(CER_ERR_REFUSED, "key %s is not in the roster %s", signer_name(signers->items[0]),
-			    cli_value(args, OPT_ROSTER));
+		            cli_value(args, OPT_ROSTER));
 		goto out;
 	}
 	if (strlen(cli_value(args, OPT_CEREMONY)) > RECORD_ID_MAX) {
@@ -95,18 +95,20 @@ int cmd_evidence_init(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("evidence init -e DIR --ceremony ID --roster FILE -s SCENARIO -k KEY [-k KEY ...]",
-			       "Create an evidence repository and write its genesis record: the ceremony id, the scenario's\n"
-			       "SHA-256, the roster (every participant's keys) and this recorder's version, signed by each\n"
-			       "-k KEY. The first KEY is the actor and signs the commit.",
-			       options, OPTION_COUNT);
+		cli_print_help(
+		        "evidence init -e DIR --ceremony ID --roster FILE -s SCENARIO -k KEY [-k KEY ...]",
+		        "Create an evidence repository and write its genesis record: the ceremony id, the scenario's\n"
+		        "SHA-256, the roster (every participant's keys) and this recorder's version, signed by each\n"
+		        "-k KEY. The first KEY is the actor and signs the commit.",
+		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
 		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
-	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = cli_require(&args, options, OPT_CEREMONY)) != 0 ||
-	    (r = cli_require(&args, options, OPT_ROSTER)) != 0 || (r = cli_require(&args, options, OPT_SCENARIO)) != 0 ||
-	    (r = cli_require(&args, options, OPT_KEY)) != 0)
+	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 ||
+	    (r = cli_require(&args, options, OPT_CEREMONY)) != 0 ||
+	    (r = cli_require(&args, options, OPT_ROSTER)) != 0 ||
+	    (r = cli_require(&args, options, OPT_SCENARIO)) != 0 || (r = cli_require(&args, options, OPT_KEY)) != 0)
 		return r;
 	/* Everything that can be refused is checked before the repository exists. */
 	if ((r = file_read_all(cli_value(&args, OPT_ROSTER), roster_text.limit, &roster_text)) != 0)
@@ -126,7 +128,7 @@ int cmd_evidence_init(int argc, char **argv)
 		goto out;
 	created = 1;
 	if ((r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
-				 EVIDENCE_DEFAULT_LOCK_WAIT_MS, &commit)) != 0)
+	                         EVIDENCE_DEFAULT_LOCK_WAIT_MS, &commit)) != 0)
 		goto out;
 	printf("created evidence repository %s\ngenesis record 0 committed as %s\n", cli_value(&args, OPT_EVIDENCE),
 	       git_oid_tostr_s(&commit));

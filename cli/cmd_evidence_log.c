@@ -12,7 +12,7 @@
 
 enum { OPT_EVIDENCE };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -33,7 +33,7 @@ static int parse_common(int argc, char **argv, struct cli_args *args, const char
 
 /* The participants who signed record `sequence` of `commit`, as "alice, bob", from the sign-off files. */
 static int signers_of(git_repository *repo, const git_oid *commit_id, uint32_t sequence, const struct roster *roster,
-		      struct buf *out)
+                      struct buf *out)
 {
 	char path[EVIDENCE_RECORD_PATH_CHARS + sizeof("/" EVIDENCE_SIGNOFFS_DIR)];
 	struct buf armored = buf_make(SSHSIG_ARMORED_MAX), blob = buf_make(SSHSIG_ARMORED_MAX);
@@ -45,7 +45,8 @@ static int signers_of(git_repository *repo, const git_oid *commit_id, uint32_t s
 	evidence_record_path(sequence, path);
 	memcpy(path + EVIDENCE_RECORD_PATH_CHARS, "/" EVIDENCE_SIGNOFFS_DIR, sizeof("/" EVIDENCE_SIGNOFFS_DIR));
 	if (git_commit_lookup(&commit, repo, commit_id) < 0 || git_commit_tree(&root, commit) < 0 ||
-	    git_tree_entry_bypath(&entry, root, path) < 0 || git_tree_lookup(&signoffs, repo, git_tree_entry_id(entry)) < 0) {
+	    git_tree_entry_bypath(&entry, root, path) < 0 ||
+	    git_tree_lookup(&signoffs, repo, git_tree_entry_id(entry)) < 0) {
 		r = git_error_to_cer(CER_ERR_FORMAT, path);
 		goto out;
 	}
@@ -58,9 +59,11 @@ static int signers_of(git_repository *repo, const git_oid *commit_id, uint32_t s
 		buf_reset(&armored);
 		if ((size_t)git_blob_rawsize(b) <= SSHSIG_ARMORED_MAX &&
 		    buf_append(&armored, git_blob_rawcontent(b), (size_t)git_blob_rawsize(b)) == 0 &&
-		    sshsig_dearmor(armored.data, armored.len, &blob) == 0 && sshsig_parse_blob(blob.data, blob.len, &parts) == 0) {
+		    sshsig_dearmor(armored.data, armored.len, &blob) == 0 &&
+		    sshsig_parse_blob(blob.data, blob.len, &parts) == 0) {
 			who = roster_find_key(roster, &parts.key);
-			r = buf_printf(out, "%s%s", out->len ? ", " : "", who >= 0 ? roster->participants[who] : "(unknown key)");
+			r = buf_printf(out, "%s%s", out->len ? ", " : "",
+			               who >= 0 ? roster->participants[who] : "(unknown key)");
 		}
 		git_blob_free(b);
 	}
@@ -87,8 +90,8 @@ int cmd_evidence_log(int argc, char **argv)
 	int r;
 
 	r = parse_common(argc, argv, &args, "evidence log -e DIR",
-			 "List the records, oldest first: sequence, session, type, step, time, actor and who signed.\n"
-			 "This is for people and checks nothing: run 'ceremony verify' to judge the evidence.");
+	                 "List the records, oldest first: sequence, session, type, step, time, actor and who signed.\n"
+	                 "This is for people and checks nothing: run 'ceremony verify' to judge the evidence.");
 	if (r != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = evidence_store_open(&store, cli_value(&args, OPT_EVIDENCE))) != 0 ||
@@ -100,7 +103,8 @@ int cmd_evidence_log(int argc, char **argv)
 	}
 	printf("ceremony %s (unverified listing; run ceremony verify)\n", genesis->ceremony);
 	if (git_revwalk_new(&walk, evidence_store_repository(store)) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 || git_revwalk_push(walk, &tip.commit) < 0) {
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, &tip.commit) < 0) {
 		r = git_error_to_cer(CER_ERR_FORMAT, "history");
 		goto out;
 	}
@@ -138,9 +142,9 @@ int cmd_evidence_allowed_signers(int argc, char **argv)
 	int r;
 
 	r = parse_common(argc, argv, &args, "evidence allowed-signers -e DIR",
-			 "Print the roster pinned by the genesis record as an OpenSSH allowed_signers file, for\n"
-			 "'git verify-commit' (gpg.ssh.allowedSignersFile) and 'ssh-keygen -Y verify'. Take the\n"
-			 "roster from the published scenario when you audit: this one comes from the repository.");
+	                 "Print the roster pinned by the genesis record as an OpenSSH allowed_signers file, for\n"
+	                 "'git verify-commit' (gpg.ssh.allowedSignersFile) and 'ssh-keygen -Y verify'. Take the\n"
+	                 "roster from the published scenario when you audit: this one comes from the repository.");
 	if (r != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = evidence_store_open(&store, cli_value(&args, OPT_EVIDENCE))) != 0 ||
@@ -153,7 +157,8 @@ int cmd_evidence_allowed_signers(int argc, char **argv)
 	for (size_t k = 0; k < genesis->roster->key_count && r == 0; k++) {
 		buf_reset(&line);
 		if ((r = sshkey_public_format_line(&genesis->roster->keys[k].key, &line)) == 0)
-			printf("%s namespaces=\"%s,%s\" %s\n", genesis->roster->participants[genesis->roster->keys[k].participant],
+			printf("%s namespaces=\"%s,%s\" %s\n",
+			       genesis->roster->participants[genesis->roster->keys[k].participant],
 			       SSHSIG_NAMESPACE_GIT, SSHSIG_NAMESPACE_RECORD, (const char *)line.data);
 	}
 out:

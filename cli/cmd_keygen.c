@@ -13,8 +13,8 @@
 
 enum { OPT_FILE, OPT_COMMENT };
 static const struct cli_option options[] = {
-	[OPT_FILE] = {"file", 'f', 1, 0, "PATH", "where to write the private key (PATH.pub gets the public key)"},
-	[OPT_COMMENT] = {"comment", 'C', 1, 0, "TEXT", "the key's comment (default: the file name)"},
+        [OPT_FILE] = {"file", 'f', 1, 0, "PATH", "where to write the private key (PATH.pub gets the public key)"},
+        [OPT_COMMENT] = {"comment", 'C', 1, 0, "TEXT", "the key's comment (default: the file name)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -47,7 +47,8 @@ int keygen_write(const char *path, const char *comment)
 	if (snprintf(pub_path, sizeof(pub_path), "%s.pub", path) >= (int)sizeof(pub_path))
 		return err_set(CER_ERR_USAGE, "%s: path too long", path);
 	if ((r = sshkey_private_generate(&key, comment)) != 0 || (r = sshkey_private_format(key, &priv)) != 0 ||
-	    (r = sshkey_public_format_line(&key->public_key, &pub)) != 0 || (r = buf_printf(&pub, " %s\n", comment)) != 0)
+	    (r = sshkey_public_format_line(&key->public_key, &pub)) != 0 ||
+	    (r = buf_printf(&pub, " %s\n", comment)) != 0)
 		goto out;
 	if ((r = write_new_file(path, &priv, 0600)) != 0)
 		goto out;
@@ -70,9 +71,9 @@ int cmd_keygen(int argc, char **argv)
 		return r;
 	if (args.help) {
 		cli_print_help("keygen -f PATH [-C COMMENT]",
-			       "Write a new unencrypted OpenSSH Ed25519 key to PATH (mode 0600) and PATH.pub, never\n"
-			       "overwriting a file. For tests and demos: real keys belong in ssh-agent or on a token.",
-			       options, OPTION_COUNT);
+		               "Write a new unencrypted OpenSSH Ed25519 key to PATH (mode 0600) and PATH.pub, never\n"
+		               "overwriting a file. For tests and demos: real keys belong in ssh-agent or on a token.",
+		               options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)

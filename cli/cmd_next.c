@@ -8,7 +8,7 @@
 
 enum { OPT_EVIDENCE };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
 };
 
 static int print_rule(const struct scenario *s, const struct signoff_rule *rule)
@@ -59,15 +59,17 @@ int cmd_next(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, 1, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("next -e DIR",
-			       "Say where the ceremony stands, from the repository alone: the session, a pending record and\n"
-			       "who must still sign it, or the next step: its instructions, what to capture, who signs.",
-			       options, 1);
+		cli_print_help(
+		        "next -e DIR",
+		        "Say where the ceremony stands, from the repository alone: the session, a pending record and\n"
+		        "who must still sign it, or the next step: its instructions, what to capture, who signs.",
+		        options, 1);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
 		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
-	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = ceremony_open(&c, cli_value(&args, OPT_EVIDENCE))) != 0)
+	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 ||
+	    (r = ceremony_open(&c, cli_value(&args, OPT_EVIDENCE))) != 0)
 		return r;
 	printf("ceremony %s, scenario %s revision %u: %u record%s, session %u\n", c->genesis->ceremony, c->scenario->id,
 	       c->scenario->revision, c->tip.sequence + 1, c->tip.sequence ? "s" : "", c->state.session);
@@ -85,8 +87,8 @@ int cmd_next(int argc, char **argv)
 		r = print_rule(c->scenario, &c->scenario->close_signoff);
 	} else {
 		const struct scenario_step *st = &c->scenario->steps[next];
-		printf("next: step %ld of %zu, %s [%s], done by a %s%s\n", next + 1, c->scenario->step_count, st->title, st->id,
-		       c->scenario->roles[st->role], st->confirm ? " (irreversible: needs --yes)" : "");
+		printf("next: step %ld of %zu, %s [%s], done by a %s%s\n", next + 1, c->scenario->step_count, st->title,
+		       st->id, c->scenario->roles[st->role], st->confirm ? " (irreversible: needs --yes)" : "");
 		printf("  instructions:\n");
 		for (const char *p = st->instructions, *line = p; *p != '\0' || line < p; p++) {
 			if (*p == '\n' || *p == '\0') {
@@ -97,10 +99,11 @@ int cmd_next(int argc, char **argv)
 			}
 		}
 		for (size_t i = 0; i < st->capture_count; i++)
-			printf("  capture: --value %s=...  (%s; pattern %s)\n", st->captures[i].name, st->captures[i].label,
-			       st->captures[i].pattern);
+			printf("  capture: --value %s=...  (%s; pattern %s)\n", st->captures[i].name,
+			       st->captures[i].label, st->captures[i].pattern);
 		for (size_t i = 0; i < st->attachment_count; i++)
-			printf("  attach:  --attach %s=FILE  (%s%s)\n", st->attachments[i].name, st->attachments[i].label,
+			printf("  attach:  --attach %s=FILE  (%s%s)\n", st->attachments[i].name,
+			       st->attachments[i].label,
 			       st->attachments[i].store ? "; kept in the evidence" : "; hashed");
 		r = print_rule(c->scenario, &st->signoff);
 	}

@@ -8,13 +8,13 @@
 
 enum { OPT_EVIDENCE, OPT_STEP, OPT_KEY, OPT_VALUE, OPT_ATTACH, OPT_NOTE, OPT_YES };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
-	[OPT_STEP] = {"step", 0, 1, 0, "ID", "the step (must be the one the script expects next)"},
-	[OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
-	[OPT_VALUE] = {"value", 0, 1, 1, "NAME=VALUE", "a value the step captures"},
-	[OPT_ATTACH] = {"attach", 0, 1, 1, "NAME=FILE", "a file the step hashes (and keeps, if the scenario says)"},
-	[OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
-	[OPT_YES] = {"yes", 0, 0, 0, "", "the explicit \"Yes\" an irreversible step needs"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_STEP] = {"step", 0, 1, 0, "ID", "the step (must be the one the script expects next)"},
+        [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
+        [OPT_VALUE] = {"value", 0, 1, 1, "NAME=VALUE", "a value the step captures"},
+        [OPT_ATTACH] = {"attach", 0, 1, 1, "NAME=FILE", "a file the step hashes (and keeps, if the scenario says)"},
+        [OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
+        [OPT_YES] = {"yes", 0, 0, 0, "", "the explicit \"Yes\" an irreversible step needs"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -30,13 +30,15 @@ int cmd_record(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("record -e DIR --step ID -k KEY [-k KEY ...] [--value NAME=VALUE ...] [--attach NAME=FILE ...]\n"
-			       "                [--note TEXT] [--yes]",
-			       "Propose the record of the next step, signed by each KEY. It is committed when the step's\n"
-			       "sign-off rule is met (distinct people), and waits as the pending record otherwise: more\n"
-			       "sign-offs come with 'ceremony sign'. A step out of order, a sign-off the step does not allow\n"
-			       "or a value that does not match its pattern is recorded as an incident (exit 1).",
-			       options, OPTION_COUNT);
+		cli_print_help(
+		        "record -e DIR --step ID -k KEY [-k KEY ...] [--value NAME=VALUE ...] [--attach NAME=FILE "
+		        "...]\n"
+		        "                [--note TEXT] [--yes]",
+		        "Propose the record of the next step, signed by each KEY. It is committed when the step's\n"
+		        "sign-off rule is met (distinct people), and waits as the pending record otherwise: more\n"
+		        "sign-offs come with 'ceremony sign'. A step out of order, a sign-off the step does not allow\n"
+		        "or a value that does not match its pattern is recorded as an incident (exit 1).",
+		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
@@ -44,7 +46,8 @@ int cmd_record(int argc, char **argv)
 	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = cli_require(&args, options, OPT_STEP)) != 0 ||
 	    (r = cli_require(&args, options, OPT_KEY)) != 0)
 		return r;
-	if ((r = action_open(cli_value(&args, OPT_EVIDENCE), args.values[OPT_KEY], args.counts[OPT_KEY], &c, &signers)) != 0)
+	if ((r = action_open(cli_value(&args, OPT_EVIDENCE), args.values[OPT_KEY], args.counts[OPT_KEY], &c,
+	                     &signers)) != 0)
 		return r;
 	in.values = args.values[OPT_VALUE];
 	in.value_count = args.counts[OPT_VALUE];

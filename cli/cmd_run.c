@@ -21,7 +21,7 @@
 
 enum { OPT_EVIDENCE };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository (begun with 'ceremony begin')"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository (begun with 'ceremony begin')"},
 };
 
 enum answer { ANSWER_TEXT, ANSWER_INCIDENT, ANSWER_QUIT };
@@ -68,7 +68,8 @@ static enum answer ask_signer(unsigned n, struct signer **out)
 	enum answer a;
 
 	*out = NULL;
-	snprintf(prompt, sizeof(prompt), "Signer %u: key (file, agent:COMMENT or agent:SHA256:...; empty when done): ", n);
+	snprintf(prompt, sizeof(prompt),
+	         "Signer %u: key (file, agent:COMMENT or agent:SHA256:...; empty when done): ", n);
 	a = ask(prompt, answer);
 	if (a != ANSWER_TEXT || answer[0] == '\0')
 		return a;
@@ -124,7 +125,8 @@ static enum answer collect_signoffs(const char *dir, const struct proposal *p)
 
 		if (a != ANSWER_TEXT || signer == NULL) {
 			if (a == ANSWER_TEXT)
-				printf("%s\n", n == 1 ? "nothing recorded" : "the record stays pending ('ceremony sign' later)");
+				printf("%s\n", n == 1 ? "nothing recorded"
+				                      : "the record stays pending ('ceremony sign' later)");
 			return a;
 		}
 		if ((r = ceremony_open(&c, dir)) != 0) {
@@ -194,8 +196,8 @@ static enum answer run_step(const char *dir, const struct ceremony *c, const str
 		printf("   sign-off: %s (distinct people)\n", (const char *)text.data);
 	buf_free(&text);
 	for (size_t i = 0; i < st->capture_count; i++) {
-		snprintf(prompt, sizeof(prompt), "Value %s (%s; pattern %s): ", st->captures[i].name, st->captures[i].label,
-			 st->captures[i].pattern);
+		snprintf(prompt, sizeof(prompt), "Value %s (%s; pattern %s): ", st->captures[i].name,
+		         st->captures[i].label, st->captures[i].pattern);
 		for (;;) {
 			if ((a = ask(prompt, answer)) != ANSWER_TEXT)
 				return a;
@@ -210,7 +212,8 @@ static enum answer run_step(const char *dir, const struct ceremony *c, const str
 	for (size_t i = 0; i < st->attachment_count && i < ATTACH_PATHS_MAX; i++) {
 		struct buf data = buf_make(64 * 1024 * 1024);
 		uint8_t digest[32];
-		snprintf(prompt, sizeof(prompt), "File for %s (%s): ", st->attachments[i].name, st->attachments[i].label);
+		snprintf(prompt, sizeof(prompt), "File for %s (%s): ", st->attachments[i].name,
+		         st->attachments[i].label);
 		for (;;) {
 			if ((a = ask(prompt, answer)) != ANSWER_TEXT) {
 				buf_free(&data);
@@ -271,7 +274,8 @@ static enum answer run_once(const char *dir, int *finished)
 		ceremony_free(c);
 		return collect_signoffs(dir, &p);
 	} else if (c->state.invalidated) {
-		printf("Session %u was invalidated by an incident. Keys made in it must be destroyed.\n", c->state.session);
+		printf("Session %u was invalidated by an incident. Keys made in it must be destroyed.\n",
+		       c->state.session);
 		if ((a = ask_yes("Restart from step 1 in a new session? Type Yes: ")) == ANSWER_TEXT) {
 			p.type = RECORD_RESTART;
 			a = collect_signoffs(dir, &p);
@@ -298,12 +302,13 @@ int cmd_run(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, 1, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("run -e DIR",
-			       "The guided ceremony, on a terminal: each step's instructions, prompts for the values and\n"
-			       "files to capture (digests shown as hex and PGP words), \"Yes\" before irreversible steps,\n"
-			       "each signer asked in turn for their key, then restart or close when it is time. At any\n"
-			       "prompt: !incident declares an incident, !quit leaves (a pending record stays pending).",
-			       options, 1);
+		cli_print_help(
+		        "run -e DIR",
+		        "The guided ceremony, on a terminal: each step's instructions, prompts for the values and\n"
+		        "files to capture (digests shown as hex and PGP words), \"Yes\" before irreversible steps,\n"
+		        "each signer asked in turn for their key, then restart or close when it is time. At any\n"
+		        "prompt: !incident declares an incident, !quit leaves (a pending record stays pending).",
+		        options, 1);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
@@ -311,7 +316,8 @@ int cmd_run(int argc, char **argv)
 	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0)
 		return r;
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))
-		return err_set(CER_ERR_USAGE, "run needs a terminal; scripts use next, record, sign, restart and close");
+		return err_set(CER_ERR_USAGE,
+		               "run needs a terminal; scripts use next, record, sign, restart and close");
 	dir = cli_value(&args, OPT_EVIDENCE);
 	while (!finished) {
 		enum answer a = run_once(dir, &finished);

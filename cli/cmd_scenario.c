@@ -53,20 +53,21 @@ static int scenario_check_cmd(int argc, char **argv)
 	size_t count;
 	int r;
 
-	if ((r = one_file(argc, argv, "scenario check FILE",
-			  "Check a scenario or template: the strict XML rules and the schema (no DTD, no entity, no\n"
-			  "unknown element, bounded size and depth), then its meaning: unknown roles, duplicate ids,\n"
-			  "sign-off rules the roster cannot meet or one person could meet alone, steps nobody can act.\n"
-			  "Exit 0: usable; 1: problems (one per line); 2: not readable as a scenario.",
-			  &file)) != 0)
+	if ((r = one_file(
+	             argc, argv, "scenario check FILE",
+	             "Check a scenario or template: the strict XML rules and the schema (no DTD, no entity, no\n"
+	             "unknown element, bounded size and depth), then its meaning: unknown roles, duplicate ids,\n"
+	             "sign-off rules the roster cannot meet or one person could meet alone, steps nobody can act.\n"
+	             "Exit 0: usable; 1: problems (one per line); 2: not readable as a scenario.",
+	             &file)) != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = scenario_load(&s, file, 1, NULL)) != 0)
 		return r;
 	count = scenario_check(s, &problems);
 	if (count > 0)
 		printf("%s", (const char *)problems.data);
-	printf("%s: %s %s, %zu step%s, %zu problem%s\n", file, s->roster ? "scenario" : "template", s->id, s->step_count,
-	       s->step_count == 1 ? "" : "s", count, count == 1 ? "" : "s");
+	printf("%s: %s %s, %zu step%s, %zu problem%s\n", file, s->roster ? "scenario" : "template", s->id,
+	       s->step_count, s->step_count == 1 ? "" : "s", count, count == 1 ? "" : "s");
 	if (count == 0)
 		r = print_digest("sha256", s->sha256);
 	scenario_free(s);
@@ -95,7 +96,7 @@ static int print_rule(const struct scenario *s, const char *what, const struct s
 		return r;
 	printf("  %s: %s, distinct people\n", what, (const char *)text.data);
 	for (size_t i = 0; i < rule->require_count; i++)
-		lines += rule->requires[i].count;
+	lines += rule->requires[i].count;
 	for (unsigned i = 0; i < lines; i++)
 		printf("    [ ] name ______________________  role __________  signature ______________________\n");
 	buf_free(&text);
@@ -108,11 +109,12 @@ static int scenario_show_cmd(int argc, char **argv)
 	const char *file;
 	int r;
 
-	if ((r = one_file(argc, argv, "scenario show FILE",
-			  "Print the checklist people follow on paper: the scenario's hash (hex and PGP words, to read\n"
-			  "aloud), the roster with key fingerprints, then every step: who acts, the instructions, what\n"
-			  "to capture, who signs.",
-			  &file)) != 0)
+	if ((r = one_file(
+	             argc, argv, "scenario show FILE",
+	             "Print the checklist people follow on paper: the scenario's hash (hex and PGP words, to read\n"
+	             "aloud), the roster with key fingerprints, then every step: who acts, the instructions, what\n"
+	             "to capture, who signs.",
+	             &file)) != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = scenario_load(&s, file, 1, NULL)) != 0)
 		return r;
@@ -153,8 +155,8 @@ static int scenario_show_cmd(int argc, char **argv)
 			printf("  capture %s (%s, pattern %s): ______________________\n", st->captures[c].name,
 			       st->captures[c].label, st->captures[c].pattern);
 		for (size_t a = 0; a < st->attachment_count; a++)
-			printf("  attach %s (%s)%s: sha256 ________________\n", st->attachments[a].name, st->attachments[a].label,
-			       st->attachments[a].store ? ", kept in the evidence" : "");
+			printf("  attach %s (%s)%s: sha256 ________________\n", st->attachments[a].name,
+			       st->attachments[a].label, st->attachments[a].store ? ", kept in the evidence" : "");
 		if (st->confirm)
 			printf("  IRREVERSIBLE: everyone says \"Yes\" aloud before it is done.\n");
 		if ((r = print_rule(s, "sign-off", &st->signoff)) != 0)
@@ -179,10 +181,10 @@ static int scenario_allowed_signers_cmd(int argc, char **argv)
 	int r;
 
 	if ((r = one_file(argc, argv, "scenario allowed-signers FILE",
-			  "Print the scenario's roster as an OpenSSH allowed_signers file: for 'ssh-keygen -Y verify'\n"
-			  "(sign-offs, namespace " SSHSIG_NAMESPACE_RECORD ") and 'git verify-commit'\n"
-			  "(gpg.ssh.allowedSignersFile).",
-			  &file)) != 0)
+	                  "Print the scenario's roster as an OpenSSH allowed_signers file: for 'ssh-keygen -Y verify'\n"
+	                  "(sign-offs, namespace " SSHSIG_NAMESPACE_RECORD ") and 'git verify-commit'\n"
+	                  "(gpg.ssh.allowedSignersFile).",
+	                  &file)) != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = scenario_load(&s, file, 0, NULL)) != 0)
 		return r;
@@ -200,7 +202,8 @@ static int scenario_allowed_signers_cmd(int argc, char **argv)
 /* Read the template and the roster, make the scenario, write it to a new file. */
 static int make_to_file(const char *template_path, const char *roster_path, const char *id, const char *out_path)
 {
-	struct buf tmpl = buf_make(SCENARIO_BYTES_MAX), roster = buf_make(1024 * 1024), made = buf_make(SCENARIO_BYTES_MAX);
+	struct buf tmpl = buf_make(SCENARIO_BYTES_MAX), roster = buf_make(1024 * 1024),
+	           made = buf_make(SCENARIO_BYTES_MAX);
 	FILE *f = NULL;
 	int r;
 
@@ -233,10 +236,10 @@ out:
 
 enum { OPT_TEMPLATE, OPT_ROSTER, OPT_ID, OPT_OUTPUT };
 static const struct cli_option make_options[] = {
-	[OPT_TEMPLATE] = {"template", 't', 1, 0, "FILE", "the template (a scenario without roster)"},
-	[OPT_ROSTER] = {"roster", 'r', 1, 0, "FILE", "lines: PARTICIPANT ROLE[,ROLE...] ssh-ed25519 KEY [comment]"},
-	[OPT_ID] = {"id", 0, 1, 0, "ID", "the scenario's id, which becomes the ceremony id"},
-	[OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where to write the scenario (never overwritten)"},
+        [OPT_TEMPLATE] = {"template", 't', 1, 0, "FILE", "the template (a scenario without roster)"},
+        [OPT_ROSTER] = {"roster", 'r', 1, 0, "FILE", "lines: PARTICIPANT ROLE[,ROLE...] ssh-ed25519 KEY [comment]"},
+        [OPT_ID] = {"id", 0, 1, 0, "ID", "the scenario's id, which becomes the ceremony id"},
+        [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where to write the scenario (never overwritten)"},
 };
 
 static int scenario_make_cmd(int argc, char **argv)
@@ -247,11 +250,12 @@ static int scenario_make_cmd(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, make_options, 4, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("scenario make -t TEMPLATE -r ROSTER --id ID -o FILE",
-			       "Make a scenario from a template and a roster, then check it. The roster file has one line\n"
-			       "per key: the participant's id, their roles (comma-separated), and an OpenSSH public key;\n"
-			       "a person with several keys has several lines.",
-			       make_options, 4);
+		cli_print_help(
+		        "scenario make -t TEMPLATE -r ROSTER --id ID -o FILE",
+		        "Make a scenario from a template and a roster, then check it. The roster file has one line\n"
+		        "per key: the participant's id, their roles (comma-separated), and an OpenSSH public key;\n"
+		        "a person with several keys has several lines.",
+		        make_options, 4);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
@@ -260,7 +264,7 @@ static int scenario_make_cmd(int argc, char **argv)
 		if ((r = cli_require(&args, make_options, i)) != 0)
 			return r;
 	return make_to_file(cli_value(&args, OPT_TEMPLATE), cli_value(&args, OPT_ROSTER), cli_value(&args, OPT_ID),
-			    cli_value(&args, OPT_OUTPUT));
+	                    cli_value(&args, OPT_OUTPUT));
 }
 
 int cmd_scenario(int argc, char **argv)
@@ -270,10 +274,11 @@ int cmd_scenario(int argc, char **argv)
 		int (*run)(int, char **);
 		const char *summary;
 	} subs[] = {
-		{"check", scenario_check_cmd, "check a scenario or template (schema and meaning)"},
-		{"show", scenario_show_cmd, "print the paper checklist, with the scenario hash as hex and PGP words"},
-		{"allowed-signers", scenario_allowed_signers_cmd, "print the roster as an OpenSSH allowed_signers file"},
-		{"make", scenario_make_cmd, "make a scenario from a template and a roster"},
+	        {"check", scenario_check_cmd, "check a scenario or template (schema and meaning)"},
+	        {"show", scenario_show_cmd, "print the paper checklist, with the scenario hash as hex and PGP words"},
+	        {"allowed-signers", scenario_allowed_signers_cmd,
+	         "print the roster as an OpenSSH allowed_signers file"},
+	        {"make", scenario_make_cmd, "make a scenario from a template and a roster"},
 	};
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {

@@ -9,9 +9,9 @@
 
 enum { OPT_EVIDENCE, OPT_KEY, OPT_REASON };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
-	[OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
-	[OPT_REASON] = {"reason", 0, 1, 0, "TEXT", "what happened, in the declarer's words (incident only)"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
+        [OPT_REASON] = {"reason", 0, 1, 0, "TEXT", "what happened, in the declarer's words (incident only)"},
 };
 
 enum action_kind { ACTION_SIGN, ACTION_INCIDENT, ACTION_RESTART, ACTION_CLOSE };
@@ -20,21 +20,23 @@ static const struct {
 	const char *usage;
 	const char *summary;
 } help[] = {
-	[ACTION_SIGN] = {"sign -e DIR -k KEY [-k KEY ...]",
-			 "Add sign-offs to the pending record; it is committed when its rule is met. A sign-off from\n"
-			 "someone the rule does not allow is recorded as an incident (exit 1)."},
-	[ACTION_INCIDENT] = {"incident -e DIR --reason TEXT -k KEY [-k KEY ...]",
-			     "Declare an incident: anything the script did not plan. Any participant may. The session\n"
-			     "is invalid from now on: only 'ceremony restart' is accepted, and keys made in it must be\n"
-			     "destroyed. A pending record is discarded."},
-	[ACTION_RESTART] = {"restart -e DIR -k KEY [-k KEY ...]",
-			    "After an incident, open the next session at step 1, signed as the scenario's restart rule\n"
-			    "says (possibly over several commands: the restart record waits as the pending record).\n"
-			    "Earlier sessions stay in the evidence."},
-	[ACTION_CLOSE] = {"close -e DIR -k KEY [-k KEY ...]",
-			  "After the last step, write the closing record, signed as the scenario's close rule says.\n"
-			  "Prints the closing hash as hex and PGP words: read it aloud, write it on the paper\n"
-			  "checklist; auditors verify against it. Nothing can be appended after close."},
+        [ACTION_SIGN] = {"sign -e DIR -k KEY [-k KEY ...]",
+                         "Add sign-offs to the pending record; it is committed when its rule is met. A sign-off from\n"
+                         "someone the rule does not allow is recorded as an incident (exit 1)."},
+        [ACTION_INCIDENT] =
+                {"incident -e DIR --reason TEXT -k KEY [-k KEY ...]",
+                 "Declare an incident: anything the script did not plan. Any participant may. The session\n"
+                 "is invalid from now on: only 'ceremony restart' is accepted, and keys made in it must be\n"
+                 "destroyed. A pending record is discarded."},
+        [ACTION_RESTART] =
+                {"restart -e DIR -k KEY [-k KEY ...]",
+                 "After an incident, open the next session at step 1, signed as the scenario's restart rule\n"
+                 "says (possibly over several commands: the restart record waits as the pending record).\n"
+                 "Earlier sessions stay in the evidence."},
+        [ACTION_CLOSE] = {"close -e DIR -k KEY [-k KEY ...]",
+                          "After the last step, write the closing record, signed as the scenario's close rule says.\n"
+                          "Prints the closing hash as hex and PGP words: read it aloud, write it on the paper\n"
+                          "checklist; auditors verify against it. Nothing can be appended after close."},
 };
 
 static int run(enum action_kind kind, int argc, char **argv)
@@ -57,7 +59,8 @@ static int run(enum action_kind kind, int argc, char **argv)
 	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = cli_require(&args, options, OPT_KEY)) != 0 ||
 	    (kind == ACTION_INCIDENT && (r = cli_require(&args, options, OPT_REASON)) != 0))
 		return r;
-	if ((r = action_open(cli_value(&args, OPT_EVIDENCE), args.values[OPT_KEY], args.counts[OPT_KEY], &c, &signers)) != 0)
+	if ((r = action_open(cli_value(&args, OPT_EVIDENCE), args.values[OPT_KEY], args.counts[OPT_KEY], &c,
+	                     &signers)) != 0)
 		return r;
 	action_result_init(&result);
 	switch (kind) {

@@ -15,10 +15,12 @@
 
 enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH };
 static const struct cli_option options[] = {
-	[OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
-	[OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
-	[OPT_SCENARIO_HASH] = {"scenario-hash", 0, 1, 0, "HEX", "the published scenario's SHA-256, if you hold only that"},
-	[OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX", "the closing hash read out at the ceremony (catches truncation)"},
+        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
+        [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
+        [OPT_SCENARIO_HASH] = {"scenario-hash", 0, 1, 0, "HEX",
+                               "the published scenario's SHA-256, if you hold only that"},
+        [OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX",
+                              "the closing hash read out at the ceremony (catches truncation)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -31,7 +33,8 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 	findings_print(findings, stdout);
 	if (findings_total(findings) > 0) {
 		printf("NOT VERIFIED: %zu finding%s in %s\n", findings_total(findings),
-		       findings_total(findings) == 1 ? "" : "s", result->ceremony[0] ? result->ceremony : "the evidence");
+		       findings_total(findings) == 1 ? "" : "s",
+		       result->ceremony[0] ? result->ceremony : "the evidence");
 		return EXIT_REFUSED;
 	}
 	hex_encode(result->last_record_sha256, 32, hex);
@@ -41,14 +44,17 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 	       result->records, result->signatures_checked);
 	switch (result->scenario_source) {
 	case SCENARIO_AUDITOR:
-		printf("script: replayed against your copy of the scenario: conforming (%u session%s, %zu incident%s)\n",
-		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents, result->incidents == 1 ? "" : "s");
+		printf("script: replayed against your copy of the scenario: conforming (%u session%s, %zu "
+		       "incident%s)\n",
+		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents,
+		       result->incidents == 1 ? "" : "s");
 		break;
 	case SCENARIO_STORED:
 		printf("script: replayed against the scenario stored with the evidence: conforming (%u session%s, %zu "
 		       "incident%s)\n"
 		       "        give your copy of the published scenario with -s to check it is the one pinned\n",
-		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents, result->incidents == 1 ? "" : "s");
+		       result->sessions, result->sessions == 1 ? "" : "s", result->incidents,
+		       result->incidents == 1 ? "" : "s");
 		break;
 	case SCENARIO_NONE:
 		printf("script: not replayed (no Ceremony scenario with this evidence)\n");
@@ -58,7 +64,8 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 	buf_free(&words);
 	if (!result->closed) {
 		if (result->invalidated)
-			printf("verdict: INVALIDATED (the last session ended with an incident and was not restarted)\n");
+			printf("verdict: INVALIDATED (the last session ended with an incident and was not "
+			       "restarted)\n");
 		else
 			printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
 		return EXIT_INCOMPLETE;
@@ -81,16 +88,17 @@ int cmd_verify(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX]",
-			       "Check an evidence repository. First layer: every object intact, one linear branch, every\n"
-			       "record chained to the one before, every sign-off and commit signature valid and by a key of\n"
-			       "the roster pinned in the genesis record, each person counted once. Second layer: the records\n"
-			       "replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"
-			       "steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"
-			       "ending their session, restarts signed, the ceremony closed. One line per finding.\n"
-			       "Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"
-			       "1: findings; 2: the check could not run (unreadable input).",
-			       options, OPTION_COUNT);
+		cli_print_help(
+		        "verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX]",
+		        "Check an evidence repository. First layer: every object intact, one linear branch, every\n"
+		        "record chained to the one before, every sign-off and commit signature valid and by a key of\n"
+		        "the roster pinned in the genesis record, each person counted once. Second layer: the records\n"
+		        "replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"
+		        "steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"
+		        "ending their session, restarts signed, the ceremony closed. One line per finding.\n"
+		        "Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"
+		        "1: findings; 2: the check could not run (unreadable input).",
+		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)

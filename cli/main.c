@@ -16,32 +16,32 @@ struct command {
 };
 
 static const struct command commands[] = {
-	{"scenario", cmd_scenario, "check, show, make a scenario; print its allowed_signers"},
-	{"begin", cmd_begin, "start a ceremony from a published scenario (the genesis record)"},
-	{"next", cmd_next, "where the ceremony stands: the next step, what to capture, who signs"},
-	{"record", cmd_record, "propose the record of the next step, with sign-offs"},
-	{"sign", cmd_sign, "add sign-offs to the pending record"},
-	{"incident", cmd_incident, "declare an incident: the session becomes invalid"},
-	{"restart", cmd_restart, "open the next session after an incident"},
-	{"close", cmd_close, "the closing record, and the closing hash"},
-	{"run", cmd_run, "the guided ceremony on a terminal"},
-	{"log", cmd_evidence_log, "the history, for people"},
-	{"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
-	{"evidence", cmd_evidence, "low level: create a repository, append signed records"},
-	{"keygen", cmd_keygen, "make a throwaway Ed25519 key file for tests and demos"},
-	{"demo", cmd_demo, "a complete sample run, scripted, into a new directory"},
+        {"scenario", cmd_scenario, "check, show, make a scenario; print its allowed_signers"},
+        {"begin", cmd_begin, "start a ceremony from a published scenario (the genesis record)"},
+        {"next", cmd_next, "where the ceremony stands: the next step, what to capture, who signs"},
+        {"record", cmd_record, "propose the record of the next step, with sign-offs"},
+        {"sign", cmd_sign, "add sign-offs to the pending record"},
+        {"incident", cmd_incident, "declare an incident: the session becomes invalid"},
+        {"restart", cmd_restart, "open the next session after an incident"},
+        {"close", cmd_close, "the closing record, and the closing hash"},
+        {"run", cmd_run, "the guided ceremony on a terminal"},
+        {"log", cmd_evidence_log, "the history, for people"},
+        {"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
+        {"evidence", cmd_evidence, "low level: create a repository, append signed records"},
+        {"keygen", cmd_keygen, "make a throwaway Ed25519 key file for tests and demos"},
+        {"demo", cmd_demo, "a complete sample run, scripted, into a new directory"},
 };
 
 static void print_usage(FILE *out)
 {
 	fprintf(out, "usage: ceremony <command> [options]\n"
-		     "       ceremony --version | --help\n\n"
-		     "Ceremony records cryptographic key ceremonies as signed evidence in Git and checks them.\n\n"
-		     "commands:\n");
+	             "       ceremony --version | --help\n\n"
+	             "Ceremony records cryptographic key ceremonies as signed evidence in Git and checks them.\n\n"
+	             "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\n'ceremony <command> --help' describes a command. Exit codes: 0 success; 1 refused (verify: "
-		     "tampered\nor not conforming); 2 usage or input error; 3 (verify) authentic but not completed.\n");
+	             "tampered\nor not conforming); 2 usage or input error; 3 (verify) authentic but not completed.\n");
 }
 
 /* Map a module error to the exit codes of DESIGN.md section 6. */

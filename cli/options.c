@@ -63,7 +63,7 @@ int cli_parse(int argc, char **argv, const struct cli_option *spec, size_t count
 		}
 		if (out->counts[index] >= (spec[index].repeatable ? CLI_REPEAT_MAX : 1))
 			return err_set(CER_ERR_USAGE, "option --%s given %s", spec[index].long_name,
-				       spec[index].repeatable ? "too many times" : "more than once");
+			               spec[index].repeatable ? "too many times" : "more than once");
 		out->values[index][out->counts[index]++] = value ? value : "";
 	}
 	return 0;
@@ -90,10 +90,10 @@ void cli_print_help(const char *usage, const char *summary, const struct cli_opt
 		char left[64];
 		if (spec[i].short_name)
 			snprintf(left, sizeof(left), "-%c, --%s%s%s", spec[i].short_name, spec[i].long_name,
-				 spec[i].takes_value ? " " : "", spec[i].takes_value ? spec[i].value_name : "");
+			         spec[i].takes_value ? " " : "", spec[i].takes_value ? spec[i].value_name : "");
 		else
 			snprintf(left, sizeof(left), "    --%s%s%s", spec[i].long_name, spec[i].takes_value ? " " : "",
-				 spec[i].takes_value ? spec[i].value_name : "");
+			         spec[i].takes_value ? spec[i].value_name : "");
 		printf("  %-28s %s%s\n", left, spec[i].help, spec[i].repeatable ? " (repeatable)" : "");
 	}
 	printf("  %-28s %s\n", "-h, --help", "show this help");

@@ -11,7 +11,7 @@
 
 struct cli_option {
 	const char *long_name; /* without the dashes */
-	char short_name;       /* or 0 */
+	char short_name; /* or 0 */
 	int takes_value;
 	int repeatable;
 	const char *value_name; /* for help text, e.g. "DIR" */
@@ -28,7 +28,7 @@ struct cli_args {
 
 /* Parse argv[0..argc-1] (the subcommand's own arguments) against `spec` (`count` options). */
 __attribute__((warn_unused_result)) int cli_parse(int argc, char **argv, const struct cli_option *spec, size_t count,
-						  struct cli_args *out);
+                                                  struct cli_args *out);
 
 /* The single value of option `index`, or NULL when absent. */
 const char *cli_value(const struct cli_args *args, size_t index);
@@ -38,6 +38,6 @@ void cli_print_help(const char *usage, const char *summary, const struct cli_opt
 
 /* Require option `index`; CER_ERR_USAGE naming it otherwise. */
 __attribute__((warn_unused_result)) int cli_require(const struct cli_args *args, const struct cli_option *spec,
-						    size_t index);
+                                                    size_t index);
 
 #endif

@@ -129,9 +129,10 @@ int agent_parse_identities(const uint8_t *reply, size_t len, const char *selecto
 		if (!bytes_equal_cstring(comment, comment_len, selector) && strcmp(fp, selector) != 0)
 			continue;
 		if (++matches > 1)
-			return err_set(CER_ERR_USAGE, "ssh-agent holds several Ed25519 keys matching \"%s\"; use its "
-						      "SHA256 fingerprint",
-				       selector);
+			return err_set(CER_ERR_USAGE,
+			               "ssh-agent holds several Ed25519 keys matching \"%s\"; use its "
+			               "SHA256 fingerprint",
+			               selector);
 		out->key = key;
 		size_t n = comment_len < sizeof(out->comment) - 1 ? comment_len : sizeof(out->comment) - 1;
 		memcpy(out->comment, comment, n);
@@ -141,7 +142,7 @@ int agent_parse_identities(const uint8_t *reply, size_t len, const char *selecto
 		return err_context(r, "ssh-agent identities");
 	if (matches == 0)
 		return err_set(CER_ERR_NOT_FOUND, "ssh-agent holds no Ed25519 key with comment or fingerprint \"%s\"",
-			       selector);
+		               selector);
 	err_clear();
 	return 0;
 }
@@ -171,7 +172,7 @@ int agent_parse_sign_response(const uint8_t *reply, size_t len, uint8_t sig[SSHK
 		return err_context(r, "ssh-agent signature");
 	if (type == SSH_AGENT_FAILURE)
 		return err_set(CER_ERR_REFUSED, "ssh-agent refused to sign (key removed, confirmation denied or "
-						"token not touched?)");
+		                                "token not touched?)");
 	if (type != SSH2_AGENT_SIGN_RESPONSE)
 		return err_set(CER_ERR_FORMAT, "ssh-agent: unexpected reply type %u to a sign request", type);
 	if ((r = cursor_get_string(&c, 1024, &blob, &blob_len)) != 0 || (r = cursor_expect_end(&c)) != 0)
@@ -187,7 +188,7 @@ int agent_parse_sign_response(const uint8_t *reply, size_t len, uint8_t sig[SSHK
 }
 
 int agent_sign(const char *socket_path, const struct sshkey_public *key, const uint8_t *data, size_t len,
-	       uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES])
+               uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES])
 {
 	struct buf request = buf_make(len + 1024), reply = buf_make(AGENT_REPLY_MAX);
 	uint8_t blob[SSHKEY_ED25519_BLOB_BYTES], type = SSH2_AGENTC_SIGN_REQUEST;

@@ -26,17 +26,17 @@ struct agent_identity {
 /* Find the one Ed25519 identity whose comment equals `selector`, or whose fingerprint text
  * ("SHA256:...") equals it. Non-Ed25519 identities are skipped. Refuses when none or several match. */
 __attribute__((warn_unused_result)) int agent_find_identity(const char *socket_path, const char *selector,
-							     struct agent_identity *out);
+                                                            struct agent_identity *out);
 
 /* Ask the agent at `socket_path` to sign `data` with `key`; returns the raw 64-byte signature. */
 __attribute__((warn_unused_result)) int agent_sign(const char *socket_path, const struct sshkey_public *key,
-						   const uint8_t *data, size_t len,
-						   uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
+                                                   const uint8_t *data, size_t len,
+                                                   uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
 
 /* Parse replies; exposed for tests and the fuzz harness. `reply` is the message after its length. */
 __attribute__((warn_unused_result)) int agent_parse_identities(const uint8_t *reply, size_t len, const char *selector,
-								struct agent_identity *out);
+                                                               struct agent_identity *out);
 __attribute__((warn_unused_result)) int agent_parse_sign_response(const uint8_t *reply, size_t len,
-								   uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
+                                                                  uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
 
 #endif

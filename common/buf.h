@@ -57,10 +57,10 @@ __attribute__((warn_unused_result)) int cursor_get_u32(struct cursor *c, uint32_
 __attribute__((warn_unused_result)) int cursor_get_bytes(struct cursor *c, size_t len, const uint8_t **out);
 /* An SSH string of at most `max` bytes; *out borrows from the cursor's data. */
 __attribute__((warn_unused_result)) int cursor_get_string(struct cursor *c, size_t max, const uint8_t **out,
-							   size_t *len_out);
+                                                          size_t *len_out);
 /* An SSH string that must be text without embedded NUL bytes; it is not NUL-terminated in place. */
 __attribute__((warn_unused_result)) int cursor_get_text(struct cursor *c, size_t max, const uint8_t **out,
-							 size_t *len_out);
+                                                        size_t *len_out);
 /* An SSH string that must equal `expected` exactly. */
 __attribute__((warn_unused_result)) int cursor_expect_cstring(struct cursor *c, const char *expected);
 /* Fails with "trailing bytes" unless everything was consumed. */

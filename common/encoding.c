@@ -19,8 +19,7 @@ int hex_decode_exact(const char *hex, size_t hex_len, uint8_t *out, size_t len)
 
 	if (hex_len != len * 2)
 		return err_set(CER_ERR_FORMAT, "expected %zu hex digits, got %zu", len * 2, hex_len);
-	if (sodium_hex2bin(out, len, hex, hex_len, NULL, &bin_len, &end) != 0 || bin_len != len ||
-	    end != hex + hex_len)
+	if (sodium_hex2bin(out, len, hex, hex_len, NULL, &bin_len, &end) != 0 || bin_len != len || end != hex + hex_len)
 		return err_set(CER_ERR_FORMAT, "not a hex string");
 	return 0;
 }

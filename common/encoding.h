@@ -18,7 +18,6 @@ __attribute__((warn_unused_result)) int base64_append(struct buf *out, const uin
 
 /* Decode standard padded base64 (`ignore` lists characters to skip, e.g. "\n", or NULL) into `out`,
  * which is reset first. The whole input must be consumed: trailing garbage is an error. */
-__attribute__((warn_unused_result)) int base64_decode(const char *b64, size_t len, const char *ignore,
-						      struct buf *out);
+__attribute__((warn_unused_result)) int base64_decode(const char *b64, size_t len, const char *ignore, struct buf *out);
 
 #endif

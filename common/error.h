@@ -11,16 +11,16 @@
 
 typedef enum cer_err {
 	CER_OK = 0,
-	CER_ERR_NOMEM = -1,       /* allocation failed */
-	CER_ERR_IO = -2,          /* a file or socket could not be read or written */
-	CER_ERR_FORMAT = -3,      /* input is malformed, truncated, oversized or of unknown version */
-	CER_ERR_VERIFY = -4,      /* a signature or digest does not verify */
+	CER_ERR_NOMEM = -1, /* allocation failed */
+	CER_ERR_IO = -2, /* a file or socket could not be read or written */
+	CER_ERR_FORMAT = -3, /* input is malformed, truncated, oversized or of unknown version */
+	CER_ERR_VERIFY = -4, /* a signature or digest does not verify */
 	CER_ERR_UNSUPPORTED = -5, /* well-formed but an algorithm or feature we refuse */
-	CER_ERR_USAGE = -6,       /* the request itself is wrong (bad option, missing argument) */
-	CER_ERR_BUSY = -7,        /* another writer holds the evidence repository */
-	CER_ERR_REFUSED = -8,     /* the request is understood and refused (append after close...) */
-	CER_ERR_NOT_FOUND = -9,   /* a named key, file or record does not exist */
-	CER_ERR_INTERNAL = -10,   /* a library failed in a way we did not expect */
+	CER_ERR_USAGE = -6, /* the request itself is wrong (bad option, missing argument) */
+	CER_ERR_BUSY = -7, /* another writer holds the evidence repository */
+	CER_ERR_REFUSED = -8, /* the request is understood and refused (append after close...) */
+	CER_ERR_NOT_FOUND = -9, /* a named key, file or record does not exist */
+	CER_ERR_INTERNAL = -10, /* a library failed in a way we did not expect */
 } cer_err;
 
 /* Record the calling thread's last error and return `code` (so `return err_set(...)` reads well).

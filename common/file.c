@@ -36,7 +36,8 @@ int file_read_all(const char *path, size_t max, struct buf *out)
 		goto out;
 	}
 	if ((uint64_t)st.st_size > (uint64_t)max) {
-		r = err_set(CER_ERR_FORMAT, "%s: too large (%lld bytes, at most %zu)", path, (long long)st.st_size, max);
+		r = err_set(CER_ERR_FORMAT, "%s: too large (%lld bytes, at most %zu)", path, (long long)st.st_size,
+		            max);
 		goto out;
 	}
 	/* Read to EOF rather than trusting st_size: the file may change under us, the limit still holds. */

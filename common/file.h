@@ -13,8 +13,7 @@ __attribute__((warn_unused_result)) int file_read_all(const char *path, size_t m
 
 /* Write `len` bytes to `path` atomically: a temporary file beside it (O_EXCL, `mode`), fsync,
  * rename over `path`, fsync of the directory. A crash leaves either the old file or the new one. */
-__attribute__((warn_unused_result)) int file_write_atomic(const char *path, const void *data, size_t len,
-							   mode_t mode);
+__attribute__((warn_unused_result)) int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
 /* fsync a directory, so that a rename or a new entry in it is durable. */
 __attribute__((warn_unused_result)) int file_sync_dir(const char *dir);

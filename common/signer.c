@@ -11,9 +11,9 @@
 struct signer {
 	char *name;
 	struct sshkey_public public_key;
-	struct sshkey_private *owned_key;    /* a key file we loaded, or NULL */
-	const struct sshkey_private *key;    /* the in-memory key to sign with, or NULL for the agent */
-	char *agent_socket;                  /* SSH_AUTH_SOCK at open time, for agent signers */
+	struct sshkey_private *owned_key; /* a key file we loaded, or NULL */
+	const struct sshkey_private *key; /* the in-memory key to sign with, or NULL for the agent */
+	char *agent_socket; /* SSH_AUTH_SOCK at open time, for agent signers */
 };
 
 static int signer_new(struct signer **out, const char *name)

@@ -33,7 +33,7 @@ const char *signer_name(const struct signer *s);
 
 /* A raw Ed25519 signature over `data`. */
 __attribute__((warn_unused_result)) int signer_sign(struct signer *s, const uint8_t *data, size_t len,
-						    uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
+                                                    uint8_t sig[SSHKEY_ED25519_SIGNATURE_BYTES]);
 
 /* Safe on NULL; wipes a key the signer owns. */
 void signer_free(struct signer *s);

@@ -29,7 +29,7 @@ int sshkey_public_from_blob(struct sshkey_public *out, const uint8_t *blob, size
 		return err_context(r, "public key");
 	if (!bytes_equal_cstring(type, type_len, SSHKEY_ED25519_NAME))
 		return err_set(CER_ERR_UNSUPPORTED, "unsupported key type \"%.*s\" (only ssh-ed25519)", (int)type_len,
-			       (const char *)type);
+		               (const char *)type);
 	if ((r = cursor_get_string(&c, SSHKEY_ED25519_PUBLIC_BYTES, &key, &key_len)) != 0)
 		return err_context(r, "public key");
 	if (key_len != SSHKEY_ED25519_PUBLIC_BYTES)
@@ -42,7 +42,8 @@ int sshkey_public_from_blob(struct sshkey_public *out, const uint8_t *blob, size
 
 void sshkey_public_to_blob(const struct sshkey_public *key, uint8_t out[SSHKEY_ED25519_BLOB_BYTES])
 {
-	static const uint8_t prefix[] = {0, 0, 0, 11, 's', 's', 'h', '-', 'e', 'd', '2', '5', '5', '1', '9', 0, 0, 0, 32};
+	static const uint8_t prefix[] = {0,   0,   0,   11,  's', 's', 'h', '-', 'e', 'd',
+	                                 '2', '5', '5', '1', '9', 0,   0,   0,   32};
 
 	memcpy(out, prefix, sizeof(prefix));
 	memcpy(out + sizeof(prefix), key->ed25519, SSHKEY_ED25519_PUBLIC_BYTES);
@@ -77,7 +78,7 @@ static int parse_key_words(struct sshkey_public *out, const char **p, const char
 		return err_set(CER_ERR_FORMAT, "malformed key type");
 	if (!bytes_equal_cstring((const uint8_t *)type, type_len, SSHKEY_ED25519_NAME))
 		return err_set(CER_ERR_UNSUPPORTED, "unsupported key type \"%.*s\" (only ssh-ed25519)", (int)type_len,
-			       type);
+		               type);
 	if (!next_word(p, end, &b64, &b64_len))
 		return err_set(CER_ERR_FORMAT, "missing base64 key after the key type");
 	if ((r = base64_decode(b64, b64_len, NULL, &blob)) != 0) {
@@ -93,7 +94,7 @@ static int parse_key_words(struct sshkey_public *out, const char **p, const char
 		if (cursor_get_text(&c, KEY_TYPE_MAX, &blob_type, &blob_type_len) == 0 &&
 		    !bytes_equal_cstring(blob_type, blob_type_len, SSHKEY_ED25519_NAME)) {
 			r = err_set(CER_ERR_FORMAT, "key type \"%.*s\" does not match the key blob's type \"%.*s\"",
-				    (int)type_len, type, (int)blob_type_len, (const char *)blob_type);
+			            (int)type_len, type, (int)blob_type_len, (const char *)blob_type);
 			buf_free(&blob);
 			return r;
 		}
@@ -280,8 +281,8 @@ int allowed_signers_parse(struct allowed_signers **out, const char *text, size_t
 			memset(&list->entries[list->count], 0, sizeof(*grown));
 			list->entries[list->count].line = line_no;
 			list->count++;
-			if ((r = parse_signer_line(&list->entries[list->count - 1], s,
-						   line_len - (size_t)(s - p))) != 0) {
+			if ((r = parse_signer_line(&list->entries[list->count - 1], s, line_len - (size_t)(s - p))) !=
+			    0) {
 				err_context(r, "line %u", line_no);
 				goto out;
 			}
@@ -345,8 +346,8 @@ static int private_dearmor(const uint8_t *text, size_t len, struct buf *bin)
 	if ((size_t)(end - s) < begin_len || memcmp(s, PRIVATE_KEY_BEGIN, begin_len) != 0) {
 		if ((size_t)(end - s) >= 11 && memcmp(s, "-----BEGIN ", 11) == 0)
 			return err_set(CER_ERR_UNSUPPORTED,
-				       "not an OpenSSH-format private key (PEM keys are not supported; "
-				       "convert with ssh-keygen -p -f KEY)");
+			               "not an OpenSSH-format private key (PEM keys are not supported; "
+			               "convert with ssh-keygen -p -f KEY)");
 		return err_set(CER_ERR_FORMAT, "not an OpenSSH private key (missing %s)", PRIVATE_KEY_BEGIN);
 	}
 	body = s + begin_len;
@@ -432,8 +433,8 @@ int sshkey_private_parse(struct sshkey_private **out, const uint8_t *text, size_
 		goto out;
 	if (!bytes_equal_cstring(cipher, cipher_len, "none") || !bytes_equal_cstring(kdf, kdf_len, "none")) {
 		r = err_set(CER_ERR_UNSUPPORTED,
-			    "the key is encrypted with a passphrase; load it into ssh-agent (ssh-add) and "
-			    "use KEY = agent:<comment or SHA256 fingerprint>");
+		            "the key is encrypted with a passphrase; load it into ssh-agent (ssh-add) and "
+		            "use KEY = agent:<comment or SHA256 fingerprint>");
 		goto out;
 	}
 	if (kdfopts_len != 0) {

@@ -28,16 +28,15 @@ struct sshkey_public {
 
 /* Parse a public key blob (string key type, string key). Trailing bytes are an error. */
 __attribute__((warn_unused_result)) int sshkey_public_from_blob(struct sshkey_public *out, const uint8_t *blob,
-								size_t len);
+                                                                size_t len);
 void sshkey_public_to_blob(const struct sshkey_public *key, uint8_t out[SSHKEY_ED25519_BLOB_BYTES]);
 
 /* Parse "ssh-ed25519 AAAA... [comment]" (one line, no newline inside; a trailing "\n" is allowed).
  * The base64 must decode to a blob of the same type as the line's first word. */
 __attribute__((warn_unused_result)) int sshkey_public_parse_line(struct sshkey_public *out, const char *line,
-								  size_t len);
+                                                                 size_t len);
 /* Append "ssh-ed25519 AAAA..." (no comment, no newline). */
-__attribute__((warn_unused_result)) int sshkey_public_format_line(const struct sshkey_public *key,
-								   struct buf *out);
+__attribute__((warn_unused_result)) int sshkey_public_format_line(const struct sshkey_public *key, struct buf *out);
 
 /* SHA-256 of the public key blob. */
 void sshkey_fingerprint(const struct sshkey_public *key, uint8_t out[32]);
@@ -63,7 +62,7 @@ struct allowed_signers {
  * than namespaces= and cert-authority are refused; cert-authority is refused (no certificates).
  * Errors name the line: "line 3: unsupported key type ssh-rsa". */
 __attribute__((warn_unused_result)) int allowed_signers_parse(struct allowed_signers **out, const char *text,
-							       size_t len);
+                                                              size_t len);
 void allowed_signers_free(struct allowed_signers *list);
 
 /* An unencrypted Ed25519 private key; the secret lives in sodium_malloc'd memory. */
@@ -76,7 +75,7 @@ struct sshkey_private {
 /* Parse an OpenSSH private key file ("-----BEGIN OPENSSH PRIVATE KEY-----"). An encrypted key is
  * refused with CER_ERR_UNSUPPORTED and a message saying to load it into ssh-agent. */
 __attribute__((warn_unused_result)) int sshkey_private_parse(struct sshkey_private **out, const uint8_t *text,
-							      size_t len);
+                                                             size_t len);
 /* Read and parse a private key file; errors name the path. */
 __attribute__((warn_unused_result)) int sshkey_private_load(struct sshkey_private **out, const char *path);
 /* Wipes the secret. Safe on NULL. */

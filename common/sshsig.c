@@ -12,7 +12,7 @@
 #define SIGNED_DATA_MAX (SSHSIG_MAGIC_BYTES + 4 + SSHSIG_NAMESPACE_MAX + 4 + 4 + 16 + 4 + SHA512_DIGEST_BYTES)
 
 int sshsig_signed_data(const char *namespace, const char *hash_algorithm, const uint8_t *msg, size_t msg_len,
-		       struct buf *out)
+                       struct buf *out)
 {
 	uint8_t digest[SHA512_DIGEST_BYTES];
 	size_t digest_len;
@@ -27,9 +27,9 @@ int sshsig_signed_data(const char *namespace, const char *hash_algorithm, const 
 	} else {
 		return err_set(CER_ERR_UNSUPPORTED, "signature: unsupported hash algorithm \"%s\"", hash_algorithm);
 	}
-	if ((r = buf_append(out, SSHSIG_MAGIC, SSHSIG_MAGIC_BYTES)) != 0 || (r = buf_put_cstring(out, namespace)) != 0 ||
-	    (r = buf_put_string(out, "", 0)) != 0 || (r = buf_put_cstring(out, hash_algorithm)) != 0 ||
-	    (r = buf_put_string(out, digest, digest_len)) != 0)
+	if ((r = buf_append(out, SSHSIG_MAGIC, SSHSIG_MAGIC_BYTES)) != 0 ||
+	    (r = buf_put_cstring(out, namespace)) != 0 || (r = buf_put_string(out, "", 0)) != 0 ||
+	    (r = buf_put_cstring(out, hash_algorithm)) != 0 || (r = buf_put_string(out, digest, digest_len)) != 0)
 		return r;
 	return 0;
 }
@@ -100,7 +100,8 @@ int sshsig_parse_blob(const uint8_t *blob, size_t len, struct sshsig_parts *out)
 	if ((r = cursor_get_string(&c, 1024, &pub, &pub_len)) != 0 ||
 	    (r = cursor_get_text(&c, SSHSIG_NAMESPACE_MAX, &out->namespace, &out->namespace_len)) != 0 ||
 	    (r = cursor_get_string(&c, 1024, &reserved, &reserved_len)) != 0 ||
-	    (r = cursor_get_text(&c, 64, &hash, &hash_len)) != 0 || (r = cursor_get_string(&c, 1024, &sig, &sig_len)) != 0)
+	    (r = cursor_get_text(&c, 64, &hash, &hash_len)) != 0 ||
+	    (r = cursor_get_string(&c, 1024, &sig, &sig_len)) != 0)
 		return err_context(r, "signature");
 	if ((r = cursor_expect_end(&c)) != 0)
 		return err_context(r, "signature");
@@ -114,14 +115,14 @@ int sshsig_parse_blob(const uint8_t *blob, size_t len, struct sshsig_parts *out)
 		out->hash_algorithm = SSHSIG_HASH_SHA256;
 	else
 		return err_set(CER_ERR_UNSUPPORTED, "signature: unsupported hash algorithm \"%.*s\"",
-			       (int)(hash_len > 64 ? 64 : hash_len), (const char *)hash);
+		               (int)(hash_len > 64 ? 64 : hash_len), (const char *)hash);
 	/* The signature field: string "ssh-ed25519" then string raw-signature, nothing after. */
 	sc = cursor_make(sig, sig_len);
 	if ((r = cursor_get_text(&sc, 64, &raw, &raw_len)) != 0)
 		return err_context(r, "signature");
 	if (!bytes_equal_cstring(raw, raw_len, SSHKEY_ED25519_NAME))
 		return err_set(CER_ERR_UNSUPPORTED, "signature: unsupported signature type \"%.*s\"", (int)raw_len,
-			       (const char *)raw);
+		               (const char *)raw);
 	if ((r = cursor_get_string(&sc, 128, &raw, &raw_len)) != 0 || (r = cursor_expect_end(&sc)) != 0)
 		return err_context(r, "signature");
 	if (raw_len != SSHKEY_ED25519_SIGNATURE_BYTES)
@@ -143,11 +144,14 @@ int sshsig_sign(struct signer *signer, const char *namespace, const uint8_t *msg
 	if ((r = sshsig_signed_data(namespace, SSHSIG_HASH_SHA512, msg, msg_len, &data)) != 0 ||
 	    (r = signer_sign(signer, data.data, data.len, sig)) != 0)
 		goto out;
-	if ((r = buf_put_cstring(&sigfield, SSHKEY_ED25519_NAME)) != 0 || (r = buf_put_string(&sigfield, sig, sizeof(sig))) != 0)
+	if ((r = buf_put_cstring(&sigfield, SSHKEY_ED25519_NAME)) != 0 ||
+	    (r = buf_put_string(&sigfield, sig, sizeof(sig))) != 0)
 		goto out;
-	if ((r = buf_append(&blob, SSHSIG_MAGIC, SSHSIG_MAGIC_BYTES)) != 0 || (r = buf_put_u32(&blob, SSHSIG_VERSION)) != 0 ||
-	    (r = buf_put_string(&blob, keyblob, sizeof(keyblob))) != 0 || (r = buf_put_cstring(&blob, namespace)) != 0 ||
-	    (r = buf_put_string(&blob, "", 0)) != 0 || (r = buf_put_cstring(&blob, SSHSIG_HASH_SHA512)) != 0 ||
+	if ((r = buf_append(&blob, SSHSIG_MAGIC, SSHSIG_MAGIC_BYTES)) != 0 ||
+	    (r = buf_put_u32(&blob, SSHSIG_VERSION)) != 0 ||
+	    (r = buf_put_string(&blob, keyblob, sizeof(keyblob))) != 0 ||
+	    (r = buf_put_cstring(&blob, namespace)) != 0 || (r = buf_put_string(&blob, "", 0)) != 0 ||
+	    (r = buf_put_cstring(&blob, SSHSIG_HASH_SHA512)) != 0 ||
 	    (r = buf_put_string(&blob, sigfield.data, sigfield.len)) != 0)
 		goto out;
 	r = sshsig_armor(blob.data, blob.len, armored);
@@ -159,7 +163,7 @@ out:
 }
 
 int sshsig_verify_blob(const uint8_t *blob, size_t blob_len, const char *namespace, const uint8_t *msg, size_t msg_len,
-		       struct sshkey_public *signer_out)
+                       struct sshkey_public *signer_out)
 {
 	struct buf data = buf_make(SIGNED_DATA_MAX);
 	struct sshsig_parts parts;
@@ -169,7 +173,7 @@ int sshsig_verify_blob(const uint8_t *blob, size_t blob_len, const char *namespa
 		return r;
 	if (!bytes_equal_cstring(parts.namespace, parts.namespace_len, namespace))
 		return err_set(CER_ERR_VERIFY, "signature: wrong namespace \"%.*s\" (expected \"%s\")",
-			       (int)parts.namespace_len, (const char *)parts.namespace, namespace);
+		               (int)parts.namespace_len, (const char *)parts.namespace, namespace);
 	if ((r = sshsig_signed_data(namespace, parts.hash_algorithm, msg, msg_len, &data)) != 0)
 		goto out;
 	if (crypto_sign_ed25519_verify_detached(parts.signature, data.data, data.len, parts.key.ed25519) != 0) {
@@ -182,8 +186,8 @@ out:
 	return r;
 }
 
-int sshsig_verify(const uint8_t *armored, size_t armored_len, const char *namespace, const uint8_t *msg,
-		  size_t msg_len, struct sshkey_public *signer_out)
+int sshsig_verify(const uint8_t *armored, size_t armored_len, const char *namespace, const uint8_t *msg, size_t msg_len,
+                  struct sshkey_public *signer_out)
 {
 	struct buf blob = buf_make(SSHSIG_ARMORED_MAX);
 	int r;

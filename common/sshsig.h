@@ -36,8 +36,8 @@
 
 /* Sign `msg` in `namespace` with SHA-512, as `ssh-keygen -Y sign -n NAMESPACE` does; append the
  * armored signature (ending in "\n") to `armored`. */
-__attribute__((warn_unused_result)) int sshsig_sign(struct signer *signer, const char *namespace,
-						    const uint8_t *msg, size_t msg_len, struct buf *armored);
+__attribute__((warn_unused_result)) int sshsig_sign(struct signer *signer, const char *namespace, const uint8_t *msg,
+                                                    size_t msg_len, struct buf *armored);
 
 /* Armor a binary blob / recover the blob from armor. Dearmor accepts exactly one armored block,
  * optional "\r", surrounding blank space, and nothing else. */
@@ -48,14 +48,14 @@ __attribute__((warn_unused_result)) int sshsig_dearmor(const uint8_t *armored, s
  * signed. Refusals, each with its own message: bad armor, bad magic, unknown version, unsupported
  * key type, unsupported hash algorithm, wrong namespace, truncated or trailing bytes, a signature
  * that does not verify (changed message or forged). */
-__attribute__((warn_unused_result)) int sshsig_verify(const uint8_t *armored, size_t armored_len,
-						      const char *namespace, const uint8_t *msg, size_t msg_len,
-						      struct sshkey_public *signer_out);
+__attribute__((warn_unused_result)) int sshsig_verify(const uint8_t *armored, size_t armored_len, const char *namespace,
+                                                      const uint8_t *msg, size_t msg_len,
+                                                      struct sshkey_public *signer_out);
 
 /* The same over an already dearmored blob (the hot path of the verifier). */
-__attribute__((warn_unused_result)) int sshsig_verify_blob(const uint8_t *blob, size_t blob_len,
-							   const char *namespace, const uint8_t *msg, size_t msg_len,
-							   struct sshkey_public *signer_out);
+__attribute__((warn_unused_result)) int sshsig_verify_blob(const uint8_t *blob, size_t blob_len, const char *namespace,
+                                                           const uint8_t *msg, size_t msg_len,
+                                                           struct sshkey_public *signer_out);
 
 /* The parsed fields of a blob, without checking the signature; borrowed from the blob. */
 struct sshsig_parts {
@@ -63,12 +63,12 @@ struct sshsig_parts {
 	const uint8_t *namespace;
 	size_t namespace_len;
 	const char *hash_algorithm; /* SSHSIG_HASH_SHA512 or SSHSIG_HASH_SHA256 */
-	const uint8_t *signature;   /* SSHKEY_ED25519_SIGNATURE_BYTES */
+	const uint8_t *signature; /* SSHKEY_ED25519_SIGNATURE_BYTES */
 };
 __attribute__((warn_unused_result)) int sshsig_parse_blob(const uint8_t *blob, size_t len, struct sshsig_parts *out);
 
 /* The exact bytes the Ed25519 signature covers, for the crypto floor of the benchmarks. */
 __attribute__((warn_unused_result)) int sshsig_signed_data(const char *namespace, const char *hash_algorithm,
-							   const uint8_t *msg, size_t msg_len, struct buf *out);
+                                                           const uint8_t *msg, size_t msg_len, struct buf *out);
 
 #endif

@@ -48,26 +48,28 @@ static int check_follows_tip(const struct append_plan *plan)
 	}
 	if (plan->tip.type == RECORD_CLOSE)
 		return err_set(CER_ERR_REFUSED, "the ceremony is closed (record %u); nothing can be appended",
-			       plan->tip.sequence);
+		               plan->tip.sequence);
 	if (rec->sequence != plan->tip.sequence + 1)
-		return err_set(CER_ERR_REFUSED, "record sequence %u does not follow the tip (%u); was another record "
-						"appended meanwhile?",
-			       rec->sequence, plan->tip.sequence);
+		return err_set(CER_ERR_REFUSED,
+		               "record sequence %u does not follow the tip (%u); was another record "
+		               "appended meanwhile?",
+		               rec->sequence, plan->tip.sequence);
 	if (memcmp(rec->previous_sha256, plan->tip.record_sha256, 32) != 0)
-		return err_set(CER_ERR_REFUSED, "record's previous-sha256 is not the hash of record %u", plan->tip.sequence);
+		return err_set(CER_ERR_REFUSED, "record's previous-sha256 is not the hash of record %u",
+		               plan->tip.sequence);
 	if (strcmp(rec->ceremony, plan->genesis->ceremony) != 0)
-		return err_set(CER_ERR_REFUSED, "record is for ceremony \"%s\", the repository holds \"%s\"", rec->ceremony,
-			       plan->genesis->ceremony);
+		return err_set(CER_ERR_REFUSED, "record is for ceremony \"%s\", the repository holds \"%s\"",
+		               rec->ceremony, plan->genesis->ceremony);
 	if (memcmp(rec->scenario_sha256, plan->genesis->scenario_sha256, 32) != 0)
 		return err_set(CER_ERR_REFUSED, "record names another scenario than the genesis record pinned");
 	if (rec->session < plan->tip.session)
 		return err_set(CER_ERR_REFUSED, "record session %u is before the current session %u", rec->session,
-			       plan->tip.session);
+		               plan->tip.session);
 	return 0;
 }
 
 static int check_signoffs(const struct append_plan *plan, const uint8_t *bytes, size_t len,
-			  const struct evidence_signoff *signoffs, size_t count, struct signer *committer)
+                          const struct evidence_signoff *signoffs, size_t count, struct signer *committer)
 {
 	long seen[EVIDENCE_SIGNOFFS_MAX];
 	char fp[SSHKEY_FINGERPRINT_CHARS + 1];
@@ -86,13 +88,15 @@ static int check_signoffs(const struct append_plan *plan, const uint8_t *bytes, 
 			return err_set(CER_ERR_REFUSED, "key %s is not in the roster", fp);
 		for (size_t j = 0; j < i; j++)
 			if (seen[j] == seen[i])
-				return err_set(CER_ERR_REFUSED, "%s signs twice (a second key, %s); a person counts once",
-					       plan->roster->participants[seen[i]], fp);
+				return err_set(CER_ERR_REFUSED,
+				               "%s signs twice (a second key, %s); a person counts once",
+				               plan->roster->participants[seen[i]], fp);
 		/* Never commit a sign-off that the verifier would refuse. */
 		if (sshsig_verify(signoffs[i].armored, signoffs[i].armored_len, SSHSIG_NAMESPACE_RECORD, bytes, len,
-				  &signer) != 0 ||
+		                  &signer) != 0 ||
 		    !sshkey_public_equal(&signer, &signoffs[i].key))
-			return err_context(CER_ERR_VERIFY, "sign-off by %s (%s)", plan->roster->participants[seen[i]], fp);
+			return err_context(CER_ERR_VERIFY, "sign-off by %s (%s)", plan->roster->participants[seen[i]],
+			                   fp);
 	}
 	if (roster_find_key(plan->roster, signer_public_key(committer)) < 0) {
 		sshkey_fingerprint_text(signer_public_key(committer), fp);
@@ -118,21 +122,23 @@ static int check_files(const struct append_plan *plan, const struct evidence_fil
 				return err_set(CER_ERR_USAGE, "file %s given twice", files[i].name);
 		if (strcmp(files[i].name, EVIDENCE_SCENARIO_FILE) == 0) {
 			if (rec->type != RECORD_GENESIS || memcmp(digest, rec->scenario_sha256, 32) != 0)
-				return err_set(CER_ERR_REFUSED, "the scenario file does not hash to the genesis record's "
-								"scenario-sha256");
+				return err_set(CER_ERR_REFUSED,
+				               "the scenario file does not hash to the genesis record's "
+				               "scenario-sha256");
 			continue;
 		}
 		if (strncmp(files[i].name, EVIDENCE_ATTACHMENTS_DIR "/", prefix) != 0)
-			return err_set(CER_ERR_USAGE, "file %s: only %s and %s/NAME are stored beside a record", files[i].name,
-				       EVIDENCE_SCENARIO_FILE, EVIDENCE_ATTACHMENTS_DIR);
+			return err_set(CER_ERR_USAGE, "file %s: only %s and %s/NAME are stored beside a record",
+			               files[i].name, EVIDENCE_SCENARIO_FILE, EVIDENCE_ATTACHMENTS_DIR);
 		const struct record_attachment *a = NULL;
 		for (size_t k = 0; k < rec->attachment_count; k++)
 			if (strcmp(rec->attachments[k].name, files[i].name + prefix) == 0)
 				a = &rec->attachments[k];
 		if (a == NULL || !a->stored || a->size != files[i].len || memcmp(a->sha256, digest, 32) != 0)
-			return err_set(CER_ERR_REFUSED, "attachment %s is not listed as stored by the record, or does not "
-							"match its size and sha256",
-				       files[i].name + prefix);
+			return err_set(CER_ERR_REFUSED,
+			               "attachment %s is not listed as stored by the record, or does not "
+			               "match its size and sha256",
+			               files[i].name + prefix);
 		stored--;
 	}
 	if (stored != 0)
@@ -164,7 +170,7 @@ static void free_plan(struct append_plan *plan)
 /* Insert `leaf` (a tree) at components[depth..count-1] below `base` (NULL for none). The leaf's
  * place must be new: an existing entry there is never replaced. */
 static int insert_tree_path(git_repository *repo, const git_tree *base, const char *const *components, size_t count,
-			    const git_oid *leaf, git_oid *out)
+                            const git_oid *leaf, git_oid *out)
 {
 	git_treebuilder *builder = NULL;
 	const git_tree_entry *existing;
@@ -178,7 +184,7 @@ static int insert_tree_path(git_repository *repo, const git_tree *base, const ch
 	if (count == 1) {
 		if (existing != NULL) {
 			r = err_set(CER_ERR_REFUSED, "%s already exists in the evidence; records are never replaced",
-				    components[0]);
+			            components[0]);
 			goto out;
 		}
 		git_oid_cpy(&child, leaf);
@@ -207,7 +213,7 @@ out:
 
 /* Insert a blob at `name` ("a" or "dir/a", one level deep at most) of the tree being built. */
 static int insert_blob(git_repository *repo, git_treebuilder *dir, git_treebuilder **sub, const char *subname,
-		       const char *name, const uint8_t *data, size_t len)
+                       const char *name, const uint8_t *data, size_t len)
 {
 	git_oid blob;
 
@@ -222,8 +228,8 @@ static int insert_blob(git_repository *repo, git_treebuilder *dir, git_treebuild
 
 /* The record's own directory: record.xml, signoffs/<F>.sig (one per signer), and the files. */
 static int write_record_dir(git_repository *repo, const uint8_t *bytes, size_t len,
-			    const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files,
-			    size_t file_count, git_oid *out)
+                            const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files,
+                            size_t file_count, git_oid *out)
 {
 	const size_t prefix = sizeof(EVIDENCE_ATTACHMENTS_DIR "/") - 1;
 	git_treebuilder *signoff_dir = NULL, *attachments = NULL, *dir = NULL;
@@ -237,7 +243,8 @@ static int write_record_dir(git_repository *repo, const uint8_t *bytes, size_t l
 	for (size_t i = 0; i < count; i++) {
 		char name[64 + sizeof(EVIDENCE_SIGNOFF_SUFFIX)];
 		evidence_signoff_name(&signoffs[i].key, name);
-		if ((r = insert_blob(repo, signoff_dir, NULL, NULL, name, signoffs[i].armored, signoffs[i].armored_len)) != 0)
+		if ((r = insert_blob(repo, signoff_dir, NULL, NULL, name, signoffs[i].armored,
+		                     signoffs[i].armored_len)) != 0)
 			goto out;
 	}
 	if ((r = insert_blob(repo, dir, NULL, NULL, EVIDENCE_RECORD_FILE, bytes, len)) != 0)
@@ -245,13 +252,15 @@ static int write_record_dir(git_repository *repo, const uint8_t *bytes, size_t l
 	for (size_t i = 0; i < file_count; i++) {
 		int attachment = strncmp(files[i].name, EVIDENCE_ATTACHMENTS_DIR "/", prefix) == 0;
 		if ((r = insert_blob(repo, dir, attachment ? &attachments : NULL, EVIDENCE_ATTACHMENTS_DIR,
-				     attachment ? files[i].name + prefix : files[i].name, files[i].data, files[i].len)) != 0)
+		                     attachment ? files[i].name + prefix : files[i].name, files[i].data,
+		                     files[i].len)) != 0)
 			goto out;
 	}
 	if ((r = fault(EVIDENCE_STEP_BLOBS_WRITTEN)) != 0)
 		goto out;
-	if (attachments != NULL && (git_treebuilder_write(&tree, attachments) < 0 ||
-				    git_treebuilder_insert(NULL, dir, EVIDENCE_ATTACHMENTS_DIR, &tree, GIT_FILEMODE_TREE) < 0)) {
+	if (attachments != NULL &&
+	    (git_treebuilder_write(&tree, attachments) < 0 ||
+	     git_treebuilder_insert(NULL, dir, EVIDENCE_ATTACHMENTS_DIR, &tree, GIT_FILEMODE_TREE) < 0)) {
 		r = git_error_to_cer(CER_ERR_IO, "tree");
 		goto out;
 	}
@@ -267,7 +276,7 @@ out:
 }
 
 static int write_root_tree(git_repository *repo, const struct append_plan *plan, const git_oid *record_dir,
-			   git_oid *root_out)
+                           git_oid *root_out)
 {
 	char path[EVIDENCE_RECORD_PATH_CHARS + 1];
 	const char *components[5];
@@ -296,7 +305,7 @@ out:
 }
 
 static int write_signed_commit(git_repository *repo, const struct append_plan *plan, const git_oid *tree_id,
-			       struct signer *committer, git_oid *out)
+                               struct signer *committer, git_oid *out)
 {
 	const struct record *rec = plan->record;
 	struct buf armored = buf_make(SSHSIG_ARMORED_MAX), message = buf_make(4096);
@@ -312,12 +321,13 @@ static int write_signed_commit(git_repository *repo, const struct append_plan *p
 	strptime(rec->time, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	snprintf(email, sizeof(email), "%s@ceremony.invalid", rec->actor);
 	if ((r = buf_printf(&message,
-			    "%s %s: record %u, session %u\n\n"
-			    "Ceremony %s. This message is for people: the signed record is\n"
-			    "records/.../record.xml, and only its bytes and sign-offs count.\n",
-			    record_type_name(rec->type), rec->step, rec->sequence, rec->session, rec->ceremony)) != 0)
+	                    "%s %s: record %u, session %u\n\n"
+	                    "Ceremony %s. This message is for people: the signed record is\n"
+	                    "records/.../record.xml, and only its bytes and sign-offs count.\n",
+	                    record_type_name(rec->type), rec->step, rec->sequence, rec->session, rec->ceremony)) != 0)
 		goto out;
-	if (git_signature_new(&who, rec->actor, email, timegm(&tm), 0) < 0 || git_tree_lookup(&tree, repo, tree_id) < 0 ||
+	if (git_signature_new(&who, rec->actor, email, timegm(&tm), 0) < 0 ||
+	    git_tree_lookup(&tree, repo, tree_id) < 0 ||
 	    (!plan->tip.empty && git_commit_lookup(&parent, repo, &plan->tip.commit) < 0)) {
 		r = git_error_to_cer(CER_ERR_IO, "commit");
 		goto out;
@@ -325,12 +335,13 @@ static int write_signed_commit(git_repository *repo, const struct append_plan *p
 	{
 		const git_commit *parents[1] = {parent};
 		if (git_commit_create_buffer(&content, repo, who, who, NULL, (const char *)message.data, tree,
-					     parent ? 1 : 0, parents) < 0) {
+		                             parent ? 1 : 0, parents) < 0) {
 			r = git_error_to_cer(CER_ERR_IO, "commit");
 			goto out;
 		}
 	}
-	if ((r = sshsig_sign(committer, SSHSIG_NAMESPACE_GIT, (const uint8_t *)content.ptr, content.size, &armored)) != 0)
+	if ((r = sshsig_sign(committer, SSHSIG_NAMESPACE_GIT, (const uint8_t *)content.ptr, content.size, &armored)) !=
+	    0)
 		goto out;
 	/* libgit2 writes the header value verbatim, adding the continuation spaces; a final newline
 	 * would end the headers early, so it goes. */
@@ -380,13 +391,14 @@ static int move_branch(git_repository *repo, const struct append_plan *plan, con
 	git_reference_free(ref);
 	if (rc < 0)
 		return git_error_to_cer(rc == GIT_EMODIFIED || rc == GIT_EEXISTS ? CER_ERR_BUSY : CER_ERR_IO,
-					"moving " EVIDENCE_BRANCH);
+		                        "moving " EVIDENCE_BRANCH);
 	return 0;
 }
 
 int evidence_append_signed(struct evidence_store *store, const uint8_t *bytes, size_t len,
-			   const struct evidence_signoff *signoffs, size_t signoff_count, const struct evidence_file *files,
-			   size_t file_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
+                           const struct evidence_signoff *signoffs, size_t signoff_count,
+                           const struct evidence_file *files, size_t file_count, struct signer *committer,
+                           int lock_wait_ms, git_oid *commit_out)
 {
 	struct append_plan plan;
 	git_oid record_dir, root, commit;
@@ -399,7 +411,8 @@ int evidence_append_signed(struct evidence_store *store, const uint8_t *bytes, s
 	    (r = check_signoffs(&plan, bytes, len, signoffs, signoff_count, committer)) != 0 ||
 	    (r = check_files(&plan, files, file_count)) != 0)
 		goto out;
-	if ((r = write_record_dir(store->repo, bytes, len, signoffs, signoff_count, files, file_count, &record_dir)) != 0 ||
+	if ((r = write_record_dir(store->repo, bytes, len, signoffs, signoff_count, files, file_count, &record_dir)) !=
+	            0 ||
 	    (r = write_root_tree(store->repo, &plan, &record_dir, &root)) != 0 ||
 	    (r = fault(EVIDENCE_STEP_TREES_WRITTEN)) != 0 ||
 	    (r = write_signed_commit(store->repo, &plan, &root, committer, &commit)) != 0 ||
@@ -421,7 +434,7 @@ out:
 /* Refuse signers outside the pinned roster, or one person twice, before any key or token is
  * asked to sign: a hardware token's touch is never spent on a record that cannot be committed. */
 static int check_signers(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
-			 size_t count)
+                         size_t count)
 {
 	struct append_plan plan;
 	long seen[EVIDENCE_SIGNOFFS_MAX];
@@ -440,7 +453,8 @@ static int check_signers(struct evidence_store *store, const uint8_t *bytes, siz
 		for (size_t j = 0; j < i; j++)
 			if (seen[j] == seen[i]) {
 				r = err_set(CER_ERR_REFUSED, "%s signs twice (keys %s and %s); a person counts once",
-					    plan.roster->participants[seen[i]], signer_name(signers[j]), signer_name(signers[i]));
+				            plan.roster->participants[seen[i]], signer_name(signers[j]),
+				            signer_name(signers[i]));
 				goto out;
 			}
 	}
@@ -450,7 +464,7 @@ out:
 }
 
 int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
-		    size_t signer_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
+                    size_t signer_count, struct signer *committer, int lock_wait_ms, git_oid *commit_out)
 {
 	struct evidence_signoff signoffs[EVIDENCE_SIGNOFFS_MAX];
 	struct buf armored[EVIDENCE_SIGNOFFS_MAX];
@@ -473,7 +487,8 @@ int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t l
 		signoffs[i].armored = armored[i].data;
 		signoffs[i].armored_len = armored[i].len;
 	}
-	r = evidence_append_signed(store, bytes, len, signoffs, signer_count, NULL, 0, committer, lock_wait_ms, commit_out);
+	r = evidence_append_signed(store, bytes, len, signoffs, signer_count, NULL, 0, committer, lock_wait_ms,
+	                           commit_out);
 out:
 	for (size_t i = 0; i < signer_count; i++)
 		buf_free(&armored[i]);

@@ -41,7 +41,8 @@ static int take_header(struct commit_raw *out, const char *name, size_t name_len
 	} else if (header_is(name, name_len, "committer")) {
 		out->has_committer++;
 	} else if (!is_signature_header(name, name_len) && out->unexpected_header[0] == '\0') {
-		size_t n = name_len < sizeof(out->unexpected_header) - 1 ? name_len : sizeof(out->unexpected_header) - 1;
+		size_t n =
+		        name_len < sizeof(out->unexpected_header) - 1 ? name_len : sizeof(out->unexpected_header) - 1;
 		memcpy(out->unexpected_header, name, n);
 	}
 	return 0;
@@ -75,9 +76,8 @@ int commit_raw_parse(struct commit_raw *out, const char *raw, size_t len)
 				goto fail;
 			}
 			/* A continuation belongs to the header before it. */
-			if (in_signature == 1 &&
-			    ((r = buf_append(&out->signature, "\n", 1)) != 0 ||
-			     (r = buf_append(&out->signature, p + 1, line_len - 1)) != 0))
+			if (in_signature == 1 && ((r = buf_append(&out->signature, "\n", 1)) != 0 ||
+			                          (r = buf_append(&out->signature, p + 1, line_len - 1)) != 0))
 				goto fail;
 			if (!in_signature && (r = buf_append(&out->signed_payload, p, line_len + 1)) != 0)
 				goto fail;
@@ -93,7 +93,8 @@ int commit_raw_parse(struct commit_raw *out, const char *raw, size_t len)
 			if (is_signature_header(p, name_len)) {
 				/* Only the first signature's value is kept; any other is a finding, not data. */
 				in_signature = out->signature_count++ == 0 ? 1 : 2;
-				if (in_signature == 1 && (r = buf_append(&out->signature, space + 1, line_len - name_len - 1)) != 0)
+				if (in_signature == 1 &&
+				    (r = buf_append(&out->signature, space + 1, line_len - name_len - 1)) != 0)
 					goto fail;
 			} else {
 				in_signature = 0;

@@ -18,10 +18,10 @@ struct commit_raw {
 	char tree[COMMIT_OID_HEX + 1];
 	size_t parent_count;
 	char parent[COMMIT_OID_HEX + 1]; /* the first parent, when parent_count > 0 */
-	size_t signature_count;          /* gpgsig and gpgsig-sha256 headers, however many */
-	struct buf signature;            /* the first gpgsig value, continuation spaces removed */
-	struct buf signed_payload;       /* the object without its signature headers: what was signed */
-	char unexpected_header[32];      /* the first header that is not tree/parent/author/committer/gpgsig */
+	size_t signature_count; /* gpgsig and gpgsig-sha256 headers, however many */
+	struct buf signature; /* the first gpgsig value, continuation spaces removed */
+	struct buf signed_payload; /* the object without its signature headers: what was signed */
+	char unexpected_header[32]; /* the first header that is not tree/parent/author/committer/gpgsig */
 	int has_author, has_committer;
 };
 

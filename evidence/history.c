@@ -9,7 +9,7 @@
 
 /* The keys of the sign-offs of record `sequence` in `commit`, each verified over `bytes`. */
 static int read_signers(git_repository *repo, const git_oid *commit_id, uint32_t sequence, const uint8_t *bytes,
-			size_t len, struct sshkey_public *keys, size_t *count)
+                        size_t len, struct sshkey_public *keys, size_t *count)
 {
 	char path[EVIDENCE_RECORD_PATH_CHARS + sizeof("/" EVIDENCE_SIGNOFFS_DIR)];
 	struct buf armored = buf_make(SSHSIG_ARMORED_MAX);
@@ -22,7 +22,8 @@ static int read_signers(git_repository *repo, const git_oid *commit_id, uint32_t
 	evidence_record_path(sequence, path);
 	memcpy(path + EVIDENCE_RECORD_PATH_CHARS, "/" EVIDENCE_SIGNOFFS_DIR, sizeof("/" EVIDENCE_SIGNOFFS_DIR));
 	if (git_commit_lookup(&commit, repo, commit_id) < 0 || git_commit_tree(&root, commit) < 0 ||
-	    git_tree_entry_bypath(&entry, root, path) < 0 || git_tree_lookup(&dir, repo, git_tree_entry_id(entry)) < 0) {
+	    git_tree_entry_bypath(&entry, root, path) < 0 ||
+	    git_tree_lookup(&dir, repo, git_tree_entry_id(entry)) < 0) {
 		r = git_error_to_cer(CER_ERR_FORMAT, path);
 		goto out;
 	}
@@ -38,14 +39,15 @@ static int read_signers(git_repository *repo, const git_oid *commit_id, uint32_t
 		}
 		buf_reset(&armored);
 		r = (size_t)git_blob_rawsize(blob) > SSHSIG_ARMORED_MAX
-			    ? err_set(CER_ERR_FORMAT, "sign-off too large")
-			    : buf_append(&armored, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
+		            ? err_set(CER_ERR_FORMAT, "sign-off too large")
+		            : buf_append(&armored, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
 		git_blob_free(blob);
 		if (r == 0)
-			r = sshsig_verify(armored.data, armored.len, SSHSIG_NAMESPACE_RECORD, bytes, len, &keys[*count]);
+			r = sshsig_verify(armored.data, armored.len, SSHSIG_NAMESPACE_RECORD, bytes, len,
+			                  &keys[*count]);
 		if (r != 0) {
 			err_context(CER_ERR_VERIFY, "record %u: sign-off %s (run ceremony verify)", sequence,
-				    git_tree_entry_name(git_tree_entry_byindex(dir, i)));
+			            git_tree_entry_name(git_tree_entry_byindex(dir, i)));
 			r = CER_ERR_VERIFY;
 			goto out;
 		}
@@ -61,7 +63,7 @@ out:
 }
 
 int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, const struct history_entry *entry),
-			  void *ctx)
+                          void *ctx)
 {
 	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -74,7 +76,8 @@ int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, con
 
 	if ((r = evidence_tip(store, &tip, NULL, NULL)) != 0 || tip.empty)
 		return r;
-	if (git_revwalk_new(&walk, store->repo) < 0 || git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	if (git_revwalk_new(&walk, store->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
 	    git_revwalk_push(walk, &tip.commit) < 0) {
 		r = git_error_to_cer(CER_ERR_FORMAT, "history");
 		goto out;
@@ -88,7 +91,8 @@ int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, con
 			break;
 		}
 		if (rec->sequence != sequence) {
-			r = err_set(CER_ERR_FORMAT, "record %u says it is %u (run ceremony verify)", sequence, rec->sequence);
+			r = err_set(CER_ERR_FORMAT, "record %u says it is %u (run ceremony verify)", sequence,
+			            rec->sequence);
 			break;
 		}
 		if ((r = read_signers(store->repo, &id, sequence, bytes.data, bytes.len, keys, &count)) != 0)

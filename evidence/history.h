@@ -22,8 +22,7 @@ struct history_entry {
 };
 
 /* Call `fn` for every record, oldest first; stop at the first non-zero return and return it. */
-__attribute__((warn_unused_result)) int evidence_history_each(struct evidence_store *store,
-							      int (*fn)(void *ctx, const struct history_entry *entry),
-							      void *ctx);
+__attribute__((warn_unused_result)) int
+evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, const struct history_entry *entry), void *ctx);
 
 #endif

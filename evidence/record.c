@@ -13,19 +13,16 @@
 #define NS RECORD_NAMESPACE
 
 static const char *const type_names[] = {
-	[RECORD_GENESIS] = "genesis",
-	[RECORD_STEP] = "step",
-	[RECORD_CLOSE] = "close",
-	[RECORD_INCIDENT] = "incident",
-	[RECORD_RESTART] = "restart",
+        [RECORD_GENESIS] = "genesis",   [RECORD_STEP] = "step",       [RECORD_CLOSE] = "close",
+        [RECORD_INCIDENT] = "incident", [RECORD_RESTART] = "restart",
 };
 
 static const char *const incident_names[] = {
-	[INCIDENT_DECLARED] = "declared",
-	[INCIDENT_OUT_OF_ORDER] = "out-of-order",
-	[INCIDENT_SIGNOFF_NOT_ALLOWED] = "signoff-not-allowed",
-	[INCIDENT_VALUE_MISMATCH] = "value-mismatch",
-	[INCIDENT_SIGNATURE_FAILED] = "signature-failed",
+        [INCIDENT_DECLARED] = "declared",
+        [INCIDENT_OUT_OF_ORDER] = "out-of-order",
+        [INCIDENT_SIGNOFF_NOT_ALLOWED] = "signoff-not-allowed",
+        [INCIDENT_VALUE_MISMATCH] = "value-mismatch",
+        [INCIDENT_SIGNATURE_FAILED] = "signature-failed",
 };
 #define INCIDENT_KIND_COUNT (sizeof(incident_names) / sizeof(incident_names[0]))
 
@@ -96,7 +93,7 @@ int record_add_value(struct record *record, const char *name, const char *value)
 		return err_set(CER_ERR_USAGE, "value name \"%s\" is not an id (a-z, 0-9, '.', '_', '-')", name);
 	if (!text_valid(value, RECORD_VALUE_MAX))
 		return err_set(CER_ERR_USAGE, "value of %s is longer than %d bytes or holds control characters", name,
-			       RECORD_VALUE_MAX);
+		               RECORD_VALUE_MAX);
 	if (record->value_count >= RECORD_VALUES_MAX)
 		return err_set(CER_ERR_USAGE, "more than %d values in one record", RECORD_VALUES_MAX);
 	for (size_t i = 0; i < record->value_count; i++)
@@ -145,7 +142,7 @@ int record_set_incident(struct record *record, enum incident_kind kind, const ch
 		return err_set(CER_ERR_USAGE, "unknown incident kind");
 	if (!text_valid(expected, RECORD_INCIDENT_TEXT_MAX) || !text_valid(happened, RECORD_INCIDENT_TEXT_MAX))
 		return err_set(CER_ERR_USAGE, "incident text longer than %d bytes or holding control characters",
-			       RECORD_INCIDENT_TEXT_MAX);
+		               RECORD_INCIDENT_TEXT_MAX);
 	free(record->incident_expected);
 	free(record->incident_happened);
 	record->incident_expected = strdup(expected);
@@ -251,13 +248,14 @@ static int serialize_step_payload(const struct record *record, struct buf *out)
 		char hex[65];
 		hex_encode(record->attachments[i].sha256, 32, hex);
 		r = buf_printf(out, "    <attachment name=\"%s\" sha256=\"%s\" size=\"%llu\" stored=\"%s\"/>\n",
-			       record->attachments[i].name, hex, (unsigned long long)record->attachments[i].size,
-			       record->attachments[i].stored ? "true" : "false");
+		               record->attachments[i].name, hex, (unsigned long long)record->attachments[i].size,
+		               record->attachments[i].stored ? "true" : "false");
 	}
 	if (r == 0 && record->confirmed)
 		r = buf_append_str(out, "    <confirmed/>\n");
 	if (r == 0 && record->has_incident) {
-		if ((r = buf_printf(out, "    <incident kind=\"%s\">\n", incident_kind_name(record->incident_kind))) == 0 &&
+		if ((r = buf_printf(out, "    <incident kind=\"%s\">\n", incident_kind_name(record->incident_kind))) ==
+		            0 &&
 		    (r = put_element(out, "      ", "expected", record->incident_expected)) == 0 &&
 		    (r = put_element(out, "      ", "happened", record->incident_happened)) == 0)
 			r = buf_append_str(out, "    </incident>\n");
@@ -265,7 +263,7 @@ static int serialize_step_payload(const struct record *record, struct buf *out)
 	if (r == 0 && record->note != NULL) {
 		if (!text_valid(record->note, RECORD_NOTE_MAX))
 			return err_set(CER_ERR_USAGE, "note longer than %d bytes or holding control characters",
-				       RECORD_NOTE_MAX);
+			               RECORD_NOTE_MAX);
 		r = put_element(out, "    ", "note", record->note);
 	}
 	return r;
@@ -275,10 +273,10 @@ static int check_header_fields(const struct record *record)
 {
 	if (!id_valid(record->ceremony))
 		return err_set(CER_ERR_USAGE, "ceremony id \"%s\" is not 1-64 characters of a-z, 0-9, '.', '_', '-'",
-			       record->ceremony);
+		               record->ceremony);
 	if (!id_valid(record->step))
 		return err_set(CER_ERR_USAGE, "step id \"%s\" is not 1-64 characters of a-z, 0-9, '.', '_', '-'",
-			       record->step);
+		               record->step);
 	if (!roster_id_valid(record->actor, strlen(record->actor)))
 		return err_set(CER_ERR_USAGE, "actor \"%s\" is not a participant id", record->actor);
 	if (record->sequence > RECORD_SEQUENCE_MAX || record->session == 0)
@@ -299,18 +297,20 @@ int record_serialize(const struct record *record, struct buf *out)
 	if ((r = check_header_fields(record)) != 0)
 		return r;
 	if ((r = buf_append_str(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-				     "<record xmlns=\"" NS "\" version=\"" RECORD_VERSION "\">\n")) != 0 ||
+	                             "<record xmlns=\"" NS "\" version=\"" RECORD_VERSION "\">\n")) != 0 ||
 	    (r = put_element(out, "  ", "ceremony", record->ceremony)) != 0 ||
 	    (r = put_hex(out, "scenario-sha256", record->scenario_sha256)) != 0 ||
 	    (r = buf_printf(out, "  <session>%u</session>\n  <sequence>%u</sequence>\n", record->session,
-			    record->sequence)) != 0 ||
+	                    record->sequence)) != 0 ||
 	    (r = put_hex(out, "previous-sha256", record->previous_sha256)) != 0 ||
 	    (r = put_element(out, "  ", "step", record->step)) != 0 ||
 	    (r = put_element(out, "  ", "type", record_type_name(record->type))) != 0 ||
 	    (r = put_element(out, "  ", "time", record->time)) != 0 ||
-	    (r = put_element(out, "  ", "actor", record->actor)) != 0 || (r = buf_append_str(out, "  <payload>\n")) != 0)
+	    (r = put_element(out, "  ", "actor", record->actor)) != 0 ||
+	    (r = buf_append_str(out, "  <payload>\n")) != 0)
 		return r;
-	r = record->type == RECORD_GENESIS ? serialize_genesis_payload(record, out) : serialize_step_payload(record, out);
+	r = record->type == RECORD_GENESIS ? serialize_genesis_payload(record, out)
+	                                   : serialize_step_payload(record, out);
 	if (r != 0)
 		return r;
 	if ((r = buf_append_str(out, "  </payload>\n</record>\n")) != 0)
@@ -381,7 +381,8 @@ static int take_number(xmlNode **cursor, const char *name, uint32_t max, uint32_
 		v = v * 10 + (uint64_t)(*p - '0');
 	}
 	if (v > max)
-		return err_set(CER_ERR_FORMAT, "<%s> %llu is out of range (at most %u)", name, (unsigned long long)v, max);
+		return err_set(CER_ERR_FORMAT, "<%s> %llu is out of range (at most %u)", name, (unsigned long long)v,
+		               max);
 	*out = (uint32_t)v;
 	return 0;
 }
@@ -399,7 +400,8 @@ static int parse_participant(struct roster *roster, xmlNode *el)
 	while ((r = xml_optional(&cursor, NS, "key", &key_el)) == 1) {
 		struct sshkey_public key;
 		keys++;
-		if ((r = xml_check_attributes(key_el, none)) != 0 || (r = xml_text(key_el, SSHKEY_LINE_MAX, &line)) != 0)
+		if ((r = xml_check_attributes(key_el, none)) != 0 ||
+		    (r = xml_text(key_el, SSHKEY_LINE_MAX, &line)) != 0)
 			break;
 		if ((r = sshkey_public_parse_line(&key, line, strlen(line))) != 0) {
 			err_context(r, "line %d: participant %s", key_el->line, id);
@@ -436,7 +438,8 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 	xmlNode *cursor = xml_children(payload), *roster_el, *recorder_el, *p_el, *pc;
 	int r;
 
-	if ((r = xml_expect(&cursor, NS, "roster", &roster_el)) != 0 || (r = xml_check_attributes(roster_el, none)) != 0)
+	if ((r = xml_expect(&cursor, NS, "roster", &roster_el)) != 0 ||
+	    (r = xml_check_attributes(roster_el, none)) != 0)
 		return r;
 	if ((r = roster_new(&record->roster)) != 0)
 		return r;
@@ -456,7 +459,8 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 	/* Attribute values are not checked by xml_attribute(): a character reference (&#13;) would
 	 * carry a control character into a field record_serialize() refuses. */
 	if (!attribute_text_valid(record->recorder_version) || !attribute_text_valid(record->recorder_build))
-		return err_set(CER_ERR_FORMAT, "line %d: control character in a <recorder> attribute", recorder_el->line);
+		return err_set(CER_ERR_FORMAT, "line %d: control character in a <recorder> attribute",
+		               recorder_el->line);
 	if (recorder_el->children != NULL)
 		return err_set(CER_ERR_FORMAT, "line %d: <recorder> must be empty", recorder_el->line);
 	return xml_expect_end(&cursor, NS, payload);
@@ -477,8 +481,8 @@ static int parse_attachment(struct record *record, xmlNode *el)
 		goto out;
 	r = err_set(CER_ERR_FORMAT, "line %d: malformed <attachment>", el->line);
 	if (el->children != NULL || strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64 ||
-	    hex_decode_exact(hex, 64, digest, 32) != 0 || size[0] == '\0' || strspn(size, "0123456789") != strlen(size) ||
-	    (size[0] == '0' && size[1] != '\0') || strlen(size) > 15 ||
+	    hex_decode_exact(hex, 64, digest, 32) != 0 || size[0] == '\0' ||
+	    strspn(size, "0123456789") != strlen(size) || (size[0] == '0' && size[1] != '\0') || strlen(size) > 15 ||
 	    (strcmp(stored, "true") != 0 && strcmp(stored, "false") != 0))
 		goto out;
 	for (const char *p = size; *p; p++)
@@ -572,10 +576,11 @@ static int parse_step_payload(struct record *record, xmlNode *payload)
 		return r;
 	if ((record->type == RECORD_INCIDENT) != (record->has_incident != 0))
 		return err_set(CER_ERR_FORMAT, "%s record %s <incident>", record_type_name(record->type),
-			       record->has_incident ? "must not carry" : "lacks");
+		               record->has_incident ? "must not carry" : "lacks");
 	if ((r = xml_optional(&cursor, NS, "note", &el)) < 0)
 		return r;
-	if (r == 1 && ((r = xml_check_attributes(el, none)) != 0 || (r = xml_text(el, RECORD_NOTE_MAX, &record->note)) != 0))
+	if (r == 1 &&
+	    ((r = xml_check_attributes(el, none)) != 0 || (r = xml_text(el, RECORD_NOTE_MAX, &record->note)) != 0))
 		return r;
 	return xml_expect_end(&cursor, NS, payload);
 }
@@ -605,9 +610,10 @@ static int parse_record_element(struct record *record, xmlNode *root)
 
 	if ((r = xml_check_attributes(root, root_attrs)) != 0 || (r = xml_attribute(root, "version", 8, &version)) != 0)
 		return r;
-	r = strcmp(version, RECORD_VERSION) == 0 ? 0
-						 : err_set(CER_ERR_UNSUPPORTED, "record version \"%s\" (this build reads %s)",
-							   version, RECORD_VERSION);
+	r = strcmp(version, RECORD_VERSION) == 0
+	            ? 0
+	            : err_set(CER_ERR_UNSUPPORTED, "record version \"%s\" (this build reads %s)", version,
+	                      RECORD_VERSION);
 	free(version);
 	if (r != 0)
 		return r;
@@ -616,7 +622,8 @@ static int parse_record_element(struct record *record, xmlNode *root)
 	    (r = take_number(&cursor, "session", UINT32_MAX, &record->session)) != 0 ||
 	    (r = take_number(&cursor, "sequence", RECORD_SEQUENCE_MAX, &record->sequence)) != 0 ||
 	    (r = take_digest(&cursor, "previous-sha256", record->previous_sha256)) != 0 ||
-	    (r = take_id(&cursor, "step", record->step, sizeof(record->step))) != 0 || (r = parse_type(&cursor, &record->type)) != 0 ||
+	    (r = take_id(&cursor, "step", record->step, sizeof(record->step))) != 0 ||
+	    (r = parse_type(&cursor, &record->type)) != 0 ||
 	    (r = take_text(&cursor, "time", record->time, sizeof(record->time))) != 0 ||
 	    (r = take_id(&cursor, "actor", record->actor, sizeof(record->actor))) != 0)
 		return r;
@@ -626,7 +633,7 @@ static int parse_record_element(struct record *record, xmlNode *root)
 		return err_set(CER_ERR_FORMAT, "<session> must be at least 1");
 	if ((record->type == RECORD_GENESIS) != (record->sequence == 0))
 		return err_set(CER_ERR_FORMAT, "type %s at sequence %u (genesis is sequence 0, and only it)",
-			       record_type_name(record->type), record->sequence);
+		               record_type_name(record->type), record->sequence);
 	if ((r = xml_expect(&cursor, NS, "payload", &payload)) != 0)
 		return r;
 	{
@@ -634,7 +641,8 @@ static int parse_record_element(struct record *record, xmlNode *root)
 		if ((r = xml_check_attributes(payload, none)) != 0)
 			return r;
 	}
-	r = record->type == RECORD_GENESIS ? parse_genesis_payload(record, payload) : parse_step_payload(record, payload);
+	r = record->type == RECORD_GENESIS ? parse_genesis_payload(record, payload)
+	                                   : parse_step_payload(record, payload);
 	if (r != 0)
 		return r;
 	return xml_expect_end(&cursor, NS, root);

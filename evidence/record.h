@@ -27,11 +27,11 @@
 #define RECORD_INCIDENT_TEXT_MAX 4096
 
 enum record_type {
-	RECORD_GENESIS,  /* sequence 0: ceremony id, scenario hash, the roster, the recorder */
-	RECORD_STEP,     /* one scripted step and what it captured */
-	RECORD_CLOSE,    /* the last record: after it nothing can be appended */
+	RECORD_GENESIS, /* sequence 0: ceremony id, scenario hash, the roster, the recorder */
+	RECORD_STEP, /* one scripted step and what it captured */
+	RECORD_CLOSE, /* the last record: after it nothing can be appended */
 	RECORD_INCIDENT, /* something the script did not plan: the session is invalid from here */
-	RECORD_RESTART,  /* opens the next session (its number is the record's session) */
+	RECORD_RESTART, /* opens the next session (its number is the record's session) */
 };
 
 struct record_value {
@@ -90,11 +90,11 @@ const char *incident_kind_name(enum incident_kind kind);
 
 /* Add an attachment (name copied). Names are ids; at most RECORD_ATTACHMENTS_MAX. */
 __attribute__((warn_unused_result)) int record_add_attachment(struct record *record, const char *name,
-							      const uint8_t sha256[32], uint64_t size, int stored);
+                                                              const uint8_t sha256[32], uint64_t size, int stored);
 
 /* Set the incident payload (texts copied). */
 __attribute__((warn_unused_result)) int record_set_incident(struct record *record, enum incident_kind kind,
-							    const char *expected, const char *happened);
+                                                            const char *expected, const char *happened);
 
 /* "genesis", "step", "close", "incident", "restart"; NULL for an unknown value. */
 const char *record_type_name(enum record_type type);

@@ -56,8 +56,9 @@ int roster_add_key(struct roster *roster, const char *id, const struct sshkey_pu
 	long participant;
 
 	if (!roster_id_valid(id, strlen(id)))
-		return err_set(CER_ERR_FORMAT, "participant id \"%.*s\" is not 1-%d characters of a-z, 0-9, '.', '_', '-'",
-			       ROSTER_ID_MAX, id, ROSTER_ID_MAX);
+		return err_set(CER_ERR_FORMAT,
+		               "participant id \"%.*s\" is not 1-%d characters of a-z, 0-9, '.', '_', '-'",
+		               ROSTER_ID_MAX, id, ROSTER_ID_MAX);
 	if (roster_find_key(roster, key) >= 0) {
 		char fp[SSHKEY_FINGERPRINT_CHARS + 1];
 		sshkey_fingerprint_text(key, fp);

@@ -37,12 +37,11 @@ void roster_free(struct roster *roster);
 /* Add one key for participant `id` (the participant is created on first use). Refuses a malformed
  * id, a key already in the roster (under any participant) and rosters beyond the limits. */
 __attribute__((warn_unused_result)) int roster_add_key(struct roster *roster, const char *id,
-						       const struct sshkey_public *key);
+                                                       const struct sshkey_public *key);
 
 /* Build a roster from an OpenSSH allowed_signers file's text: each line's principals field must be
  * one participant id (no patterns, no lists). */
-__attribute__((warn_unused_result)) int roster_from_allowed_signers(struct roster **out, const char *text,
-								    size_t len);
+__attribute__((warn_unused_result)) int roster_from_allowed_signers(struct roster **out, const char *text, size_t len);
 
 /* The participant holding `key`, or -1 when the key is not in the roster. */
 long roster_find_key(const struct roster *roster, const struct sshkey_public *key);

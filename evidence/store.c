@@ -20,8 +20,6 @@
 
 int (*evidence_fault_hook)(enum evidence_append_step step) = NULL;
 
-
-
 static int store_new(struct evidence_store **out, const char *dir)
 {
 	struct evidence_store *store = calloc(1, sizeof(*store));
@@ -86,9 +84,10 @@ int evidence_store_create(struct evidence_store **out, const char *dir)
 
 	*out = NULL;
 	if (!dir_is_empty_or_missing(dir))
-		return err_set(CER_ERR_REFUSED, "%s: already exists and is not empty; an evidence repository is never "
-						"overwritten",
-			       dir);
+		return err_set(CER_ERR_REFUSED,
+		               "%s: already exists and is not empty; an evidence repository is never "
+		               "overwritten",
+		               dir);
 	if ((r = store_new(&store, dir)) != 0)
 		return r;
 	git_repository_init_options_init(&opts, GIT_REPOSITORY_INIT_OPTIONS_VERSION);
@@ -126,14 +125,16 @@ int evidence_store_open(struct evidence_store **out, const char *dir)
 	*out = NULL;
 	if ((r = store_new(&store, dir)) != 0)
 		return r;
-	if (git_repository_open_ext(&store->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0) {
+	if (git_repository_open_ext(&store->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) <
+	    0) {
 		r = git_error_to_cer(CER_ERR_IO, dir);
 		evidence_store_free(store);
 		return err_context(r, "not an evidence repository");
 	}
 	if (!git_repository_is_bare(store->repo)) {
 		evidence_store_free(store);
-		return err_set(CER_ERR_FORMAT, "%s: not an evidence repository (a work tree, not a bare repository)", dir);
+		return err_set(CER_ERR_FORMAT, "%s: not an evidence repository (a work tree, not a bare repository)",
+		               dir);
 	}
 	*out = store;
 	return 0;
@@ -161,7 +162,7 @@ int evidence_store_lock(struct evidence_store *store, int wait_ms)
 		if (waited >= wait_ms) {
 			close(fd);
 			return err_set(CER_ERR_BUSY, "%s: another writer holds the evidence repository (waited %d ms)",
-				       store->path, wait_ms);
+			               store->path, wait_ms);
 		}
 		nanosleep(&pause, NULL);
 		waited += 20;
@@ -181,7 +182,7 @@ void evidence_store_unlock(struct evidence_store *store)
 void evidence_record_path(uint32_t sequence, char out[EVIDENCE_RECORD_PATH_CHARS + 1])
 {
 	snprintf(out, EVIDENCE_RECORD_PATH_CHARS + 1, EVIDENCE_RECORDS_DIR "/%02u/%02u/%02u/%02u",
-		 (sequence / 1000000u) % 100u, (sequence / 10000u) % 100u, (sequence / 100u) % 100u, sequence % 100u);
+	         (sequence / 1000000u) % 100u, (sequence / 10000u) % 100u, (sequence / 100u) % 100u, sequence % 100u);
 }
 
 void evidence_signoff_name(const struct sshkey_public *key, char out[64 + sizeof(EVIDENCE_SIGNOFF_SUFFIX)])
@@ -226,7 +227,7 @@ out:
 }
 
 int evidence_read_file(struct evidence_store *store, const git_oid *commit_id, uint32_t sequence, const char *name,
-		       size_t max, struct buf *bytes)
+                       size_t max, struct buf *bytes)
 {
 	char path[EVIDENCE_RECORD_PATH_CHARS + 1 + 256];
 	git_commit *commit = NULL;
@@ -302,7 +303,7 @@ out:
 }
 
 int evidence_tip(struct evidence_store *store, struct evidence_tip *out, struct record **genesis_out,
-		 struct record **last_out)
+                 struct record **last_out)
 {
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
 	struct record *last = NULL, *genesis = NULL;
@@ -338,7 +339,7 @@ int evidence_tip(struct evidence_store *store, struct evidence_tip *out, struct 
 	}
 	if (last->sequence != out->sequence) {
 		r = err_set(CER_ERR_FORMAT, "%s: the record at sequence %u says it is %u", store->path, out->sequence,
-			    last->sequence);
+		            last->sequence);
 		goto out;
 	}
 	sha256_digest(bytes.data, bytes.len, out->record_sha256);

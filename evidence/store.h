@@ -59,7 +59,7 @@ struct evidence_tip {
 /* The branch tip, read through the store's own format (trusting the repository: the verifier
  * is what checks it). Optionally the parsed genesis and last records (caller frees). */
 __attribute__((warn_unused_result)) int evidence_tip(struct evidence_store *store, struct evidence_tip *out,
-						     struct record **genesis_out, struct record **last_out);
+                                                     struct record **genesis_out, struct record **last_out);
 
 /* "records/AA/BB/CC/DD" for a sequence number; `out` holds EVIDENCE_RECORD_PATH_CHARS + 1. */
 void evidence_record_path(uint32_t sequence, char out[EVIDENCE_RECORD_PATH_CHARS + 1]);
@@ -69,12 +69,12 @@ void evidence_signoff_name(const struct sshkey_public *key, char out[64 + sizeof
 /* A file of record `sequence`'s directory ("record.xml", "scenario.xml", "attachments/NAME") in
  * `commit`'s tree, at most `max` bytes (buf reset first). */
 __attribute__((warn_unused_result)) int evidence_read_file(struct evidence_store *store, const git_oid *commit,
-							   uint32_t sequence, const char *name, size_t max,
-							   struct buf *bytes);
+                                                           uint32_t sequence, const char *name, size_t max,
+                                                           struct buf *bytes);
 
 /* The record bytes of `sequence` in `commit`'s tree (buf reset first; capped at RECORD_BYTES_MAX). */
 __attribute__((warn_unused_result)) int evidence_read_record(struct evidence_store *store, const git_oid *commit,
-							     uint32_t sequence, struct buf *bytes);
+                                                             uint32_t sequence, struct buf *bytes);
 
 /* Append one record: `record` are its exact bytes. Each of `signers` signs them (SSHSIG, namespace
  * SSHSIG_NAMESPACE_RECORD); `committer` signs the commit (namespace "git"). Refused before anything
@@ -82,9 +82,10 @@ __attribute__((warn_unused_result)) int evidence_read_record(struct evidence_sto
  * hash do not follow the tip, the ceremony is closed, a signer or the committer is not in the
  * pinned roster, one person signs twice, or another writer holds the lock past `lock_wait_ms`
  * (CER_ERR_BUSY). On success *commit_out (optional) is the new commit. */
-__attribute__((warn_unused_result)) int evidence_append(struct evidence_store *store, const uint8_t *record,
-							size_t len, struct signer *const *signers, size_t signer_count,
-							struct signer *committer, int lock_wait_ms, git_oid *commit_out);
+__attribute__((warn_unused_result)) int evidence_append(struct evidence_store *store, const uint8_t *record, size_t len,
+                                                        struct signer *const *signers, size_t signer_count,
+                                                        struct signer *committer, int lock_wait_ms,
+                                                        git_oid *commit_out);
 
 /* Bulk generation of synthetic evidence only (bench/gen_evidence.c): with durable = 0, evidence_append
  * skips its two syncfs() calls, so after a crash the branch may name objects that never reached the
@@ -114,10 +115,10 @@ struct evidence_file {
  * refusals are those of evidence_append plus a sign-off that does not verify and a file that does
  * not match the record. */
 __attribute__((warn_unused_result)) int evidence_append_signed(struct evidence_store *store, const uint8_t *record,
-							       size_t len, const struct evidence_signoff *signoffs,
-							       size_t signoff_count, const struct evidence_file *files,
-							       size_t file_count, struct signer *committer,
-							       int lock_wait_ms, git_oid *commit_out);
+                                                               size_t len, const struct evidence_signoff *signoffs,
+                                                               size_t signoff_count, const struct evidence_file *files,
+                                                               size_t file_count, struct signer *committer,
+                                                               int lock_wait_ms, git_oid *commit_out);
 
 /* The write steps of an append, for fault-injection tests: when the hook is set and returns
  * non-zero for a step, the append stops there as if the process had died (lock released). */

@@ -14,7 +14,6 @@
 
 #define ATTACHMENT_READ_MAX (64 * 1024 * 1024)
 
-
 void action_result_init(struct action_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -59,14 +58,15 @@ static int people_of(const struct ceremony *c, struct signer *const *signers, si
 }
 
 static int sign_all(struct signer *const *signers, size_t count, const struct buf *bytes, struct signoff_set *set,
-		    size_t *failed)
+                    size_t *failed)
 {
 	int r;
 
 	for (size_t i = 0; i < count; i++) {
 		set->armored[i] = buf_make(SSHSIG_ARMORED_MAX);
 		set->count = i + 1;
-		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes->data, bytes->len, &set->armored[i])) != 0) {
+		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes->data, bytes->len, &set->armored[i])) !=
+		    0) {
 			*failed = i;
 			return r;
 		}
@@ -79,7 +79,7 @@ static int sign_all(struct signer *const *signers, size_t count, const struct bu
 
 /* A record with the ceremony's header fields filled from the tip. */
 static int new_record(const struct ceremony *c, enum record_type type, const char *step, size_t actor,
-		      struct record **out)
+                      struct record **out)
 {
 	int r;
 
@@ -99,16 +99,16 @@ static int new_record(const struct ceremony *c, enum record_type type, const cha
 
 /* Commit and bring the ceremony's view up to date. */
 static int commit(struct ceremony *c, const struct buf *bytes, const struct record *rec,
-		  const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files, size_t file_count,
-		  struct signer *committer, struct action_result *result)
+                  const struct evidence_signoff *signoffs, size_t count, const struct evidence_file *files,
+                  size_t file_count, struct signer *committer, struct action_result *result)
 {
 	struct script_violation v;
 	size_t people[EVIDENCE_SIGNOFFS_MAX];
 	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
 	int r;
 
-	if ((r = evidence_append_signed(c->store, bytes->data, bytes->len, signoffs, count, files, file_count, committer,
-					EVIDENCE_DEFAULT_LOCK_WAIT_MS, &result->commit)) != 0)
+	if ((r = evidence_append_signed(c->store, bytes->data, bytes->len, signoffs, count, files, file_count,
+	                                committer, EVIDENCE_DEFAULT_LOCK_WAIT_MS, &result->commit)) != 0)
 		return r;
 	result->committed = 1;
 	result->sequence = rec->sequence;
@@ -136,7 +136,7 @@ static int commit(struct ceremony *c, const struct buf *bytes, const struct reco
 /* Record an incident of `kind` detected by the recorder (or declared), signed by `signers` (anyone
  * in the roster). The session is invalid afterwards; a pending record is discarded. */
 static int record_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
-			   struct signer *const *signers, size_t count, struct action_result *result)
+                           struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct signoff_set set = {0};
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -146,16 +146,17 @@ static int record_incident(struct ceremony *c, enum incident_kind kind, const ch
 	int r;
 
 	if ((r = people_of(c, signers, count, people)) != 0 ||
-	    (r = new_record(c, RECORD_INCIDENT, step >= 0 ? c->scenario->steps[step].id : "incident", people[0], &rec)) != 0 ||
+	    (r = new_record(c, RECORD_INCIDENT, step >= 0 ? c->scenario->steps[step].id : "incident", people[0],
+	                    &rec)) != 0 ||
 	    (r = record_set_incident(rec, kind, expected, happened)) != 0 || (r = record_serialize(rec, &bytes)) != 0 ||
 	    (r = sign_all(signers, count, &bytes, &set, &failed)) != 0 ||
 	    (r = commit(c, &bytes, rec, set.items, count, NULL, 0, signers[0], result)) != 0)
 		goto out;
 	result->incident = kind != INCIDENT_DECLARED;
 	r = buf_printf(&result->message,
-		       "incident recorded as record %u (%s): expected: %s; happened: %s.\n"
-		       "Session %u is invalid: only 'ceremony restart' is accepted now.\n",
-		       rec->sequence, incident_kind_name(kind), expected, happened, rec->session);
+	               "incident recorded as record %u (%s): expected: %s; happened: %s.\n"
+	               "Session %u is invalid: only 'ceremony restart' is accepted now.\n",
+	               rec->sequence, incident_kind_name(kind), expected, happened, rec->session);
 out:
 	signoff_set_free(&set);
 	record_free(rec);
@@ -165,24 +166,24 @@ out:
 
 /* After an automatic incident the action itself is refused: say so, with the incident's story. */
 static int refuse_with_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
-				struct signer *const *signers, size_t count, struct action_result *result)
+                                struct signer *const *signers, size_t count, struct action_result *result)
 {
 	int r = record_incident(c, kind, expected, happened, signers, count, result);
 
 	if (r != 0)
 		return err_context(r, "%s, and the incident could not be recorded", happened);
-	return err_set(CER_ERR_REFUSED, "%s: incident recorded as record %u; the session is invalid, restart it", happened,
-		       result->sequence);
+	return err_set(CER_ERR_REFUSED, "%s: incident recorded as record %u; the session is invalid, restart it",
+	               happened, result->sequence);
 }
 
 static int describe_missing(const struct ceremony *c, const struct record *rec, long step, const size_t *people,
-			    size_t count, struct buf *out)
+                            size_t count, struct buf *out)
 {
 	const struct signoff_rule *rule = script_rule(&c->state, rec->type, step);
 	int r;
 
 	if ((r = buf_printf(out, "record %u (%s %s) is pending: signed by", rec->sequence, record_type_name(rec->type),
-			    rec->step)) != 0)
+	                    rec->step)) != 0)
 		return r;
 	for (size_t i = 0; i < count && r == 0; i++)
 		r = buf_printf(out, "%s %s", i ? "," : "", c->scenario->roster->participants[people[i]]);
@@ -198,7 +199,7 @@ static int describe_missing(const struct ceremony *c, const struct record *rec, 
 /* Sign a proposed record and commit it, or keep it pending. Sign-offs from people the rule does not
  * allow are an incident. */
 static int propose(struct ceremony *c, struct record *rec, long step, const struct evidence_file *files,
-		   size_t file_count, struct signer *const *signers, size_t count, struct action_result *result)
+                   size_t file_count, struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct signoff_set set = {0};
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -209,8 +210,8 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 	if ((r = people_of(c, signers, count, people)) != 0)
 		goto out;
 	if (script_check_signoffs(&c->state, rec->type, step, people, count, 0, &v) != 0) {
-		r = refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message, signers,
-					 count, result);
+		r = refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message,
+		                         signers, count, result);
 		goto out;
 	}
 	if ((r = record_serialize(rec, &bytes)) != 0)
@@ -219,9 +220,10 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 		if (r == CER_ERR_VERIFY && count > 1) {
 			char happened[256];
 			snprintf(happened, sizeof(happened), "the signature of %s failed",
-				 c->scenario->roster->participants[people[failed]]);
+			         c->scenario->roster->participants[people[failed]]);
 			r = refuse_with_incident(c, INCIDENT_SIGNATURE_FAILED, "a valid signature", happened,
-						 failed == 0 ? signers + 1 : signers, failed == 0 ? count - 1 : failed, result);
+			                         failed == 0 ? signers + 1 : signers, failed == 0 ? count - 1 : failed,
+			                         result);
 		}
 		goto out;
 	}
@@ -229,7 +231,7 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 		r = commit(c, &bytes, rec, set.items, count, files, file_count, signers[0], result);
 		if (r == 0)
 			r = buf_printf(&result->message, "record %u (%s %s) committed as %s\n", rec->sequence,
-				       record_type_name(rec->type), rec->step, git_oid_tostr_s(&result->commit));
+			               record_type_name(rec->type), rec->step, git_oid_tostr_s(&result->commit));
 		goto out;
 	}
 	{
@@ -258,16 +260,17 @@ static int refuse_unless_open(const struct ceremony *c)
 	if (c->state.closed)
 		return err_set(CER_ERR_REFUSED, "the ceremony is closed; nothing can be appended");
 	if (c->pending != NULL)
-		return err_set(CER_ERR_REFUSED, "record %u (%s %s) is pending: sign it ('ceremony sign') or declare an "
-						"incident first",
-			       c->pending->record->sequence, record_type_name(c->pending->record->type),
-			       c->pending->record->step);
+		return err_set(CER_ERR_REFUSED,
+		               "record %u (%s %s) is pending: sign it ('ceremony sign') or declare an "
+		               "incident first",
+		               c->pending->record->sequence, record_type_name(c->pending->record->type),
+		               c->pending->record->step);
 	return 0;
 }
 
 /* The actor of a step: the first signer holding the step's acting role. */
 static int step_actor(const struct ceremony *c, const struct scenario_step *step, const size_t *people, size_t count,
-		      size_t *actor)
+                      size_t *actor)
 {
 	for (size_t i = 0; i < count; i++)
 		if (scenario_has_role(c->scenario, people[i], step->role)) {
@@ -275,13 +278,13 @@ static int step_actor(const struct ceremony *c, const struct scenario_step *step
 			return 0;
 		}
 	return err_set(CER_ERR_USAGE, "step %s is done by a %s: one of the -k keys must be theirs", step->id,
-		       c->scenario->roles[step->role]);
+	               c->scenario->roles[step->role]);
 }
 
 /* Check the captured values against the step: unknown or missing names are usage errors (nothing
  * recorded); a value that does not match its pattern is an incident. */
 static int fill_values(struct ceremony *c, const struct scenario_step *step, const struct step_input *in,
-		       struct record *rec, char *mismatch, size_t mismatch_size)
+                       struct record *rec, char *mismatch, size_t mismatch_size)
 {
 	int r;
 
@@ -303,7 +306,7 @@ static int fill_values(struct ceremony *c, const struct scenario_step *step, con
 			return r;
 		if (mismatch[0] == '\0' && !scenario_capture_matches(&step->captures[found], eq + 1))
 			snprintf(mismatch, mismatch_size, "value %s \"%.64s\" does not match %s", name, eq + 1,
-				 step->captures[found].pattern);
+			         step->captures[found].pattern);
 	}
 	for (size_t k = 0; k < step->capture_count; k++) {
 		int given = 0;
@@ -311,7 +314,7 @@ static int fill_values(struct ceremony *c, const struct scenario_step *step, con
 			given |= strcmp(rec->values[i].name, step->captures[k].name) == 0;
 		if (!given)
 			return err_set(CER_ERR_USAGE, "step %s needs --value %s=... (%s, pattern %s)", step->id,
-				       step->captures[k].name, step->captures[k].label, step->captures[k].pattern);
+			               step->captures[k].name, step->captures[k].label, step->captures[k].pattern);
 	}
 	(void)c;
 	return 0;
@@ -335,7 +338,7 @@ static void attachment_files_free(struct attachment_files *a)
 
 /* Hash each NAME=PATH the step takes; keep the bytes of those the scenario stores. */
 static int fill_attachments(const struct scenario_step *step, const struct step_input *in, struct record *rec,
-			    struct attachment_files *out)
+                            struct attachment_files *out)
 {
 	struct buf data = buf_make(ATTACHMENT_READ_MAX);
 	uint8_t digest[32];
@@ -380,14 +383,14 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 		for (size_t i = 0; i < rec->attachment_count; i++)
 			given |= strcmp(rec->attachments[i].name, step->attachments[k].name) == 0;
 		if (!given)
-			r = err_set(CER_ERR_USAGE, "step %s needs --attach %s=FILE (%s)", step->id, step->attachments[k].name,
-				    step->attachments[k].label);
+			r = err_set(CER_ERR_USAGE, "step %s needs --attach %s=FILE (%s)", step->id,
+			            step->attachments[k].name, step->attachments[k].label);
 	}
 	return r;
 }
 
 int ceremony_record_step(struct ceremony *c, const char *step_id, const struct step_input *in,
-			 struct signer *const *signers, size_t count, struct action_result *result)
+                         struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct attachment_files files = {0};
 	struct record *rec = NULL;
@@ -400,12 +403,14 @@ int ceremony_record_step(struct ceremony *c, const char *step_id, const struct s
 	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
 		return r;
 	if (c->state.invalidated)
-		return err_set(CER_ERR_REFUSED, "session %u was invalidated by an incident: only 'ceremony restart' is "
-						"accepted",
-			       c->state.session);
+		return err_set(CER_ERR_REFUSED,
+		               "session %u was invalidated by an incident: only 'ceremony restart' is "
+		               "accepted",
+		               c->state.session);
 	if (next < 0)
-		return err_set(CER_ERR_REFUSED, "every step of session %u is recorded: close the ceremony ('ceremony close')",
-			       c->state.session);
+		return err_set(CER_ERR_REFUSED,
+		               "every step of session %u is recorded: close the ceremony ('ceremony close')",
+		               c->state.session);
 	step = &c->scenario->steps[next];
 	if (strcmp(step_id, step->id) != 0) {
 		snprintf(expected, sizeof(expected), "step %s", step->id);
@@ -414,9 +419,10 @@ int ceremony_record_step(struct ceremony *c, const char *step_id, const struct s
 	}
 	if (step->kind != STEP_MANUAL)
 		return err_set(CER_ERR_UNSUPPORTED, "step %s is a %s step: the vault is not built yet", step->id,
-			       step_kind_name(step->kind));
+		               step_kind_name(step->kind));
 	if (step->confirm && !in->confirmed)
-		return err_set(CER_ERR_USAGE, "step %s cannot be undone: confirm it with --yes once everyone agrees", step->id);
+		return err_set(CER_ERR_USAGE, "step %s cannot be undone: confirm it with --yes once everyone agrees",
+		               step->id);
 	if ((r = step_actor(c, step, people, count, &actor)) != 0 ||
 	    (r = new_record(c, RECORD_STEP, step->id, actor, &rec)) != 0 ||
 	    (r = fill_values(c, step, in, rec, mismatch, sizeof(mismatch))) != 0 ||
@@ -463,8 +469,8 @@ int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t coun
 		return r;
 	step = p->record->type == RECORD_STEP ? scenario_find_step(c->scenario, p->record->step) : -1;
 	if (script_check_signoffs(&c->state, p->record->type, step, people, total, 0, &v) != 0)
-		return refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message, signers,
-					    count, result);
+		return refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message,
+		                            signers, count, result);
 	if ((r = sign_all(signers, count, &p->bytes, &set, &failed)) != 0)
 		goto out;
 	memcpy(all, p->signoffs, p->signoff_count * sizeof(all[0]));
@@ -473,7 +479,7 @@ int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t coun
 		struct record *rec = p->record;
 		if ((r = commit(c, &p->bytes, rec, all, total, p->files, p->file_count, signers[0], result)) == 0)
 			r = buf_printf(&result->message, "record %u committed as %s\n", result->sequence,
-				       git_oid_tostr_s(&result->commit));
+			               git_oid_tostr_s(&result->commit));
 		goto out;
 	}
 	for (size_t i = 0; i < count && r == 0; i++)
@@ -489,7 +495,7 @@ out:
 }
 
 int ceremony_declare_incident(struct ceremony *c, const char *reason, struct signer *const *signers, size_t count,
-			      struct action_result *result)
+                              struct action_result *result)
 {
 	char expected[128];
 	long next = ceremony_next_step(c);
@@ -499,7 +505,7 @@ int ceremony_declare_incident(struct ceremony *c, const char *reason, struct sig
 	if (reason[0] == '\0')
 		return err_set(CER_ERR_USAGE, "--reason must say what happened");
 	snprintf(expected, sizeof(expected), "%s%s", next >= 0 ? "step " : "",
-		 next >= 0 ? c->scenario->steps[next].id : (c->state.invalidated ? "a restart" : "the closing record"));
+	         next >= 0 ? c->scenario->steps[next].id : (c->state.invalidated ? "a restart" : "the closing record"));
 	return record_incident(c, INCIDENT_DECLARED, expected, reason, signers, count, result);
 }
 
@@ -535,10 +541,10 @@ int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t cou
 		return r;
 	if (c->state.invalidated)
 		return err_set(CER_ERR_REFUSED, "session %u was invalidated by an incident: restart it before closing",
-			       c->state.session);
+		               c->state.session);
 	if (c->state.next_step < c->scenario->step_count)
 		return err_set(CER_ERR_REFUSED, "step %s is not recorded yet: close follows the last step",
-			       c->scenario->steps[c->state.next_step].id);
+		               c->scenario->steps[c->state.next_step].id);
 	if ((r = new_record(c, RECORD_CLOSE, "close", people[0], &rec)) != 0)
 		return r;
 	r = propose(c, rec, -1, NULL, 0, signers, count, result);

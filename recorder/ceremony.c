@@ -39,7 +39,8 @@ int ceremony_signers_to_people(const struct ceremony *c, const struct sshkey_pub
 		}
 		for (size_t j = 0; j < i; j++)
 			if (people[j] == (size_t)p)
-				return err_set(CER_ERR_REFUSED, "%s signs twice; a person counts once", roster->participants[p]);
+				return err_set(CER_ERR_REFUSED, "%s signs twice; a person counts once",
+				               roster->participants[p]);
 		people[i] = (size_t)p;
 	}
 	return 0;
@@ -57,8 +58,8 @@ static int replay_one(void *ctx, const struct history_entry *e)
 	if ((r = ceremony_signers_to_people(c, e->signers, e->signer_count, people)) != 0)
 		return err_context(CER_ERR_VERIFY, "record %u (run ceremony verify)", e->sequence);
 	if (script_apply(&c->state, e->record, people, e->signer_count, &v) != 0)
-		return err_set(CER_ERR_VERIFY, "record %u breaks the script: %s: %s (run ceremony verify)", e->sequence, v.code,
-			       v.message);
+		return err_set(CER_ERR_VERIFY, "record %u breaks the script: %s: %s (run ceremony verify)", e->sequence,
+		               v.code, v.message);
 	return 0;
 }
 
@@ -101,13 +102,15 @@ int ceremony_open(struct ceremony **out, const char *dir)
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
-	if ((r = evidence_store_open(&c->store, dir)) != 0 || (r = evidence_tip(c->store, &c->tip, &c->genesis, NULL)) != 0)
+	if ((r = evidence_store_open(&c->store, dir)) != 0 ||
+	    (r = evidence_tip(c->store, &c->tip, &c->genesis, NULL)) != 0)
 		goto out;
 	if (c->tip.empty) {
 		r = err_set(CER_ERR_REFUSED, "%s holds no genesis record", dir);
 		goto out;
 	}
-	if ((r = evidence_read_file(c->store, &c->tip.commit, 0, EVIDENCE_SCENARIO_FILE, SCENARIO_BYTES_MAX, &bytes)) != 0) {
+	if ((r = evidence_read_file(c->store, &c->tip.commit, 0, EVIDENCE_SCENARIO_FILE, SCENARIO_BYTES_MAX, &bytes)) !=
+	    0) {
 		err_context(r, "%s: no scenario with the genesis record (made by 'evidence init', not 'begin'?)", dir);
 		goto out;
 	}
@@ -117,9 +120,10 @@ int ceremony_open(struct ceremony **out, const char *dir)
 	}
 	if (memcmp(c->scenario->sha256, c->genesis->scenario_sha256, 32) != 0 ||
 	    !same_roster(c->genesis->roster, c->scenario->roster)) {
-		r = err_set(CER_ERR_VERIFY, "%s: the stored scenario is not the one the genesis record pinned (run ceremony "
-					    "verify)",
-			    dir);
+		r = err_set(CER_ERR_VERIFY,
+		            "%s: the stored scenario is not the one the genesis record pinned (run ceremony "
+		            "verify)",
+		            dir);
 		goto out;
 	}
 	script_start(&c->state, c->scenario);
@@ -153,7 +157,7 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 static int make_genesis(const struct scenario *s, const struct signer *first, const char *version, const char *build,
-			struct buf *bytes)
+                        struct buf *bytes)
 {
 	struct record *g = NULL;
 	long actor;
@@ -176,7 +180,8 @@ static int make_genesis(const struct scenario *s, const struct signer *first, co
 	g->roster = s->roster; /* borrowed for serialization only */
 	g->recorder_version = strdup(version);
 	g->recorder_build = strdup(build);
-	r = g->recorder_version && g->recorder_build ? record_serialize(g, bytes) : err_set(CER_ERR_NOMEM, "out of memory");
+	r = g->recorder_version && g->recorder_build ? record_serialize(g, bytes)
+	                                             : err_set(CER_ERR_NOMEM, "out of memory");
 	g->roster = NULL;
 out:
 	record_free(g);
@@ -184,10 +189,10 @@ out:
 }
 
 int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_path, struct signer *const *signers,
-		   size_t count, const char *version, const char *build)
+                   size_t count, const char *version, const char *build)
 {
 	struct buf scenario_bytes = buf_make(SCENARIO_BYTES_MAX), problems = buf_make(65536),
-		   bytes = buf_make(RECORD_BYTES_MAX);
+	           bytes = buf_make(RECORD_BYTES_MAX);
 	struct evidence_store *store = NULL;
 	struct scenario *s = NULL;
 	struct evidence_file file;
@@ -203,7 +208,8 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 		char *nl = strchr((char *)problems.data, '\n');
 		if (nl)
 			*nl = '\0';
-		r = err_set(CER_ERR_REFUSED, "%s: %s (see ceremony scenario check)", scenario_path, (char *)problems.data);
+		r = err_set(CER_ERR_REFUSED, "%s: %s (see ceremony scenario check)", scenario_path,
+		            (char *)problems.data);
 		goto out;
 	}
 	if ((r = make_genesis(s, signers[0], version, build, &bytes)) != 0)
@@ -224,8 +230,10 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 			armored[i] = buf_make(SSHSIG_ARMORED_MAX);
 			made++;
 			if (roster_find_key(s->roster, signer_public_key(signers[i])) < 0)
-				r = err_set(CER_ERR_REFUSED, "key %s is not in the scenario's roster", signer_name(signers[i]));
-			else if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes.data, bytes.len, &armored[i])) == 0) {
+				r = err_set(CER_ERR_REFUSED, "key %s is not in the scenario's roster",
+				            signer_name(signers[i]));
+			else if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes.data, bytes.len,
+			                          &armored[i])) == 0) {
 				signoffs[i].key = *signer_public_key(signers[i]);
 				signoffs[i].armored = armored[i].data;
 				signoffs[i].armored_len = armored[i].len;
@@ -233,7 +241,7 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 		}
 		if (r == 0)
 			r = evidence_append_signed(store, bytes.data, bytes.len, signoffs, count, &file, 1, signers[0],
-						   EVIDENCE_DEFAULT_LOCK_WAIT_MS, NULL);
+			                           EVIDENCE_DEFAULT_LOCK_WAIT_MS, NULL);
 		for (size_t i = 0; i < made; i++)
 			buf_free(&armored[i]);
 	}

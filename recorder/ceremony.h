@@ -27,7 +27,7 @@ struct ceremony {
 	struct script_state state;
 	struct evidence_tip tip;
 	struct pending *pending; /* a proposed record waiting for sign-offs, or NULL */
-	char *recorder_version;  /* borrowed strings set by the caller for genesis records */
+	char *recorder_version; /* borrowed strings set by the caller for genesis records */
 	char *recorder_build;
 };
 
@@ -40,8 +40,8 @@ void ceremony_free(struct ceremony *c);
  * `dir`, write the genesis record (ceremony id = scenario id, the scenario's hash and the scenario
  * itself, the roster, the recorder's version and build), signed by `signers`. */
 __attribute__((warn_unused_result)) int ceremony_begin(struct ceremony **out, const char *dir,
-						       const char *scenario_path, struct signer *const *signers,
-						       size_t signer_count, const char *version, const char *build);
+                                                       const char *scenario_path, struct signer *const *signers,
+                                                       size_t signer_count, const char *version, const char *build);
 
 /* What a step record captures, as given on the command line. */
 struct step_input {
@@ -55,12 +55,12 @@ struct step_input {
 
 /* What an action did. */
 struct action_result {
-	int committed;           /* a record was committed */
-	int pending;             /* the record waits for more sign-offs */
-	int incident;            /* the action was refused and an incident was recorded instead */
-	uint32_t sequence;       /* of the record committed or pending */
+	int committed; /* a record was committed */
+	int pending; /* the record waits for more sign-offs */
+	int incident; /* the action was refused and an incident was recorded instead */
+	uint32_t sequence; /* of the record committed or pending */
 	git_oid commit;
-	struct buf message;      /* for people: what happened, what is missing (caller frees) */
+	struct buf message; /* for people: what happened, what is missing (caller frees) */
 	uint8_t record_sha256[32];
 };
 void action_result_init(struct action_result *r);
@@ -69,23 +69,23 @@ void action_result_free(struct action_result *r);
 /* Propose the record of step `step_id`, signed by `signers`. Committed when the step's rule is
  * met; pending otherwise. */
 __attribute__((warn_unused_result)) int ceremony_record_step(struct ceremony *c, const char *step_id,
-							     const struct step_input *input,
-							     struct signer *const *signers, size_t count,
-							     struct action_result *result);
+                                                             const struct step_input *input,
+                                                             struct signer *const *signers, size_t count,
+                                                             struct action_result *result);
 /* Add sign-offs to the pending record; commit it when its rule is met. */
 __attribute__((warn_unused_result)) int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t count,
-						      struct action_result *result);
+                                                      struct action_result *result);
 /* Declare an incident: what happened, in the declarer's words. Any participant may. */
 __attribute__((warn_unused_result)) int ceremony_declare_incident(struct ceremony *c, const char *reason,
-								  struct signer *const *signers, size_t count,
-								  struct action_result *result);
+                                                                  struct signer *const *signers, size_t count,
+                                                                  struct action_result *result);
 /* Open the next session after an incident (signed as the scenario's restart rule says, possibly
  * over several commands through the pending record). */
 __attribute__((warn_unused_result)) int ceremony_restart(struct ceremony *c, struct signer *const *signers,
-							 size_t count, struct action_result *result);
+                                                         size_t count, struct action_result *result);
 /* Close after the last step (signed as the scenario's close rule says). */
 __attribute__((warn_unused_result)) int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t count,
-						       struct action_result *result);
+                                                       struct action_result *result);
 
 /* The step the script expects next, or -1 (invalidated, closed, or all steps done). */
 long ceremony_next_step(const struct ceremony *c);
@@ -96,8 +96,7 @@ int ceremony_pending_info(const struct ceremony *c, const struct record **record
 
 /* Map verified sign-off keys to distinct roster participants (into `people`); a key outside the
  * scenario's roster, or one person twice, is refused. */
-__attribute__((warn_unused_result)) int ceremony_signers_to_people(const struct ceremony *c,
-								   const struct sshkey_public *keys, size_t count,
-								   size_t *people);
+__attribute__((warn_unused_result)) int
+ceremony_signers_to_people(const struct ceremony *c, const struct sshkey_public *keys, size_t count, size_t *people);
 
 #endif

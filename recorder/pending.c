@@ -35,7 +35,8 @@ void pending_free(struct pending *p)
 
 static int path_of(char out[PATH_BYTES], const char *gitdir, const char *a, const char *b, const char *c)
 {
-	int n = snprintf(out, PATH_BYTES, "%s/%s%s%s%s%s", gitdir, a, b ? "/" : "", b ? b : "", c ? "/" : "", c ? c : "");
+	int n = snprintf(out, PATH_BYTES, "%s/%s%s%s%s%s", gitdir, a, b ? "/" : "", b ? b : "", c ? "/" : "",
+	                 c ? c : "");
 	if (n < 0 || n >= PATH_BYTES)
 		return err_set(CER_ERR_USAGE, "%s: path too long", gitdir);
 	return 0;
@@ -93,7 +94,7 @@ static int load_signoffs(struct pending *p, const char *dir)
 		}
 		p->signoff_count++;
 		if ((r = sshsig_verify(p->armored[p->signoff_count - 1].data, p->armored[p->signoff_count - 1].len,
-				       SSHSIG_NAMESPACE_RECORD, p->bytes.data, p->bytes.len, &key)) != 0) {
+		                       SSHSIG_NAMESPACE_RECORD, p->bytes.data, p->bytes.len, &key)) != 0) {
 			err_context(r, "pending sign-off %s", path);
 			break;
 		}
@@ -214,8 +215,8 @@ int pending_create(const char *gitdir, const struct pending *p)
 		goto fail;
 	/* The pending record appears whole, by one rename, or not at all. */
 	if (rename(tmp, path) != 0) {
-		r = err_set(errno == EEXIST || errno == ENOTEMPTY ? CER_ERR_REFUSED : CER_ERR_IO,
-			    "%s: %s", path, errno == EEXIST || errno == ENOTEMPTY ? "a record is already pending" : strerror(errno));
+		r = err_set(errno == EEXIST || errno == ENOTEMPTY ? CER_ERR_REFUSED : CER_ERR_IO, "%s: %s", path,
+		            errno == EEXIST || errno == ENOTEMPTY ? "a record is already pending" : strerror(errno));
 		goto fail;
 	}
 	return file_sync_dir(gitdir);
@@ -241,7 +242,8 @@ int pending_remove(const char *gitdir)
 	int r;
 
 	snprintf(suffix, sizeof(suffix), PENDING_DIR ".discard-%ld", (long)getpid());
-	if ((r = path_of(path, gitdir, PENDING_DIR, NULL, NULL)) != 0 || (r = path_of(doomed, gitdir, suffix, NULL, NULL)) != 0)
+	if ((r = path_of(path, gitdir, PENDING_DIR, NULL, NULL)) != 0 ||
+	    (r = path_of(doomed, gitdir, suffix, NULL, NULL)) != 0)
 		return r;
 	/* Gone by one rename; the deletion after it may be interrupted harmlessly. */
 	if (rename(path, doomed) != 0)

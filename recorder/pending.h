@@ -14,8 +14,8 @@
 #define PENDING_DIR "ceremony-pending"
 
 struct pending {
-	struct buf bytes;        /* the record's signed bytes */
-	struct record *record;   /* parsed from `bytes` */
+	struct buf bytes; /* the record's signed bytes */
+	struct record *record; /* parsed from `bytes` */
 	struct evidence_signoff signoffs[EVIDENCE_SIGNOFFS_MAX];
 	struct buf armored[EVIDENCE_SIGNOFFS_MAX];
 	size_t signoff_count;

@@ -50,10 +50,10 @@ struct replay {
 	const struct evidence_check_options *options;
 };
 
-#define FIND(rp, code, index, hex, ...)                                                                           \
-	do {                                                                                                      \
-		if (findings_add((rp)->findings, code, index, hex, __VA_ARGS__) != 0)                            \
-			return CER_ERR_NOMEM;                                                                     \
+#define FIND(rp, code, index, hex, ...)                                                                                \
+	do {                                                                                                           \
+		if (findings_add((rp)->findings, code, index, hex, __VA_ARGS__) != 0)                                  \
+			return CER_ERR_NOMEM;                                                                          \
 	} while (0)
 
 /* ---- history ---- */
@@ -89,7 +89,7 @@ static int check_refs(struct replay *rp)
 		if (git_reference_type(head) != GIT_REFERENCE_SYMBOLIC ||
 		    strcmp(git_reference_symbolic_target(head), EVIDENCE_BRANCH) != 0)
 			r = findings_add(rp->findings, "ref-head", FINDING_NO_RECORD, NULL,
-					 "HEAD does not point to " EVIDENCE_BRANCH);
+			                 "HEAD does not point to " EVIDENCE_BRANCH);
 		git_reference_free(head);
 	}
 	if (r != 0)
@@ -99,7 +99,7 @@ static int check_refs(struct replay *rp)
 	while (git_reference_next_name(&name, it) == 0) {
 		if (strcmp(name, EVIDENCE_BRANCH) != 0 &&
 		    (r = findings_add(rp->findings, "ref-extra", FINDING_NO_RECORD, NULL,
-				      "extra reference %s: the evidence is one branch, " EVIDENCE_BRANCH, name)) != 0)
+		                      "extra reference %s: the evidence is one branch, " EVIDENCE_BRANCH, name)) != 0)
 			break;
 	}
 	git_reference_iterator_free(it);
@@ -125,7 +125,7 @@ static int read_object(struct replay *rp, const git_oid *id, git_object_t type, 
 		git_odb_object_free(*out);
 		*out = NULL;
 		return err_set(CER_ERR_FORMAT, "%s is a %s, expected a %s", git_oid_tostr_s(id),
-			       git_object_type2string(actual), git_object_type2string(type));
+		               git_object_type2string(actual), git_object_type2string(type));
 	}
 	return 0;
 }
@@ -155,7 +155,7 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 		}
 		if (count > RECORD_SEQUENCE_MAX) {
 			r = findings_add(rp->findings, "history-too-long", FINDING_NO_RECORD, NULL,
-					 "more commits than the largest sequence number");
+			                 "more commits than the largest sequence number");
 			rp->stop = 1;
 			break;
 		}
@@ -167,7 +167,7 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 		}
 		if (read_object(rp, &current, GIT_OBJECT_COMMIT, &obj) != 0) {
 			r = findings_add(rp->findings, "object-corrupt", FINDING_NO_RECORD, hex,
-					 "commit cannot be read: %s", err_message());
+			                 "commit cannot be read: %s", err_message());
 			rp->stop = 1;
 			break;
 		}
@@ -181,7 +181,8 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 		ids[count++] = current;
 		if (c.parent_count > 1) {
 			r = findings_add(rp->findings, "history-merge", FINDING_NO_RECORD, hex,
-					 "a merge commit (%zu parents): the evidence is one linear history", c.parent_count);
+			                 "a merge commit (%zu parents): the evidence is one linear history",
+			                 c.parent_count);
 			rp->stop = 1;
 		} else if (c.parent_count == 1 && git_oid_fromstr(&current, c.parent) < 0) {
 			r = err_set(CER_ERR_FORMAT, "bad parent id");
@@ -225,7 +226,7 @@ static int lookup_tree(struct replay *rp, const git_oid *id, git_tree **out)
  * except exactly one, which is new or (above the last level) a changed directory. Returns that
  * entry in *changed, or a finding (1). */
 static int diff_level(struct replay *rp, long index, const char *hex, const git_tree *now, const git_tree *before,
-		      int last_level, const git_tree_entry **changed)
+                      int last_level, const git_tree_entry **changed)
 {
 	size_t differing = 0;
 
@@ -233,9 +234,10 @@ static int diff_level(struct replay *rp, long index, const char *hex, const git_
 	for (size_t i = 0; before != NULL && i < git_tree_entrycount(before); i++) {
 		const git_tree_entry *old = git_tree_entry_byindex(before, i);
 		const git_tree_entry *same = git_tree_entry_byname(now, git_tree_entry_name(old));
-		if (same == NULL || (!entries_equal(old, same) &&
-				     (last_level || git_tree_entry_filemode(same) != GIT_FILEMODE_TREE))) {
-			FIND(rp, "tree-modified", index, hex, "the commit modifies or deletes %s, written by an earlier record",
+		if (same == NULL ||
+		    (!entries_equal(old, same) && (last_level || git_tree_entry_filemode(same) != GIT_FILEMODE_TREE))) {
+			FIND(rp, "tree-modified", index, hex,
+			     "the commit modifies or deletes %s, written by an earlier record",
 			     git_tree_entry_name(old));
 			return 1;
 		}
@@ -273,7 +275,8 @@ static int layout_name(int level, const char *name, uint32_t *sequence)
  * and that directory must be the one of this position in history. On success *record_dir is the
  * new directory's tree id. Mismatches are findings (returns 1, or 0 when the record can still be
  * read); errors are negative. */
-static int check_tree_append(struct replay *rp, long index, const char *hex, const git_oid *tree_id, git_oid *record_dir)
+static int check_tree_append(struct replay *rp, long index, const char *hex, const git_oid *tree_id,
+                             git_oid *record_dir)
 {
 	git_tree *now = NULL, *before = NULL;
 	git_oid now_id = *tree_id, before_id = rp->previous_tree;
@@ -287,7 +290,8 @@ static int check_tree_append(struct replay *rp, long index, const char *hex, con
 		git_tree_free(before);
 		now = before = NULL;
 		if (lookup_tree(rp, &now_id, &now) != 0 || (have_before && lookup_tree(rp, &before_id, &before) != 0)) {
-			FIND(rp, "object-corrupt", index, hex, "a tree of the commit cannot be read: %s", err_message());
+			FIND(rp, "object-corrupt", index, hex, "a tree of the commit cannot be read: %s",
+			     err_message());
 			r = 1;
 			goto out;
 		}
@@ -309,8 +313,8 @@ static int check_tree_append(struct replay *rp, long index, const char *hex, con
 			have_before = 0;
 	}
 	if ((long)sequence != index)
-		FIND(rp, "tree-layout", index, hex, "the commit adds the directory of record %u at position %ld in history",
-		     sequence, index);
+		FIND(rp, "tree-layout", index, hex,
+		     "the commit adds the directory of record %u at position %ld in history", sequence, index);
 	*record_dir = now_id;
 out:
 	git_tree_free(now);
@@ -340,7 +344,7 @@ static int read_blob(struct replay *rp, const git_tree_entry *entry, size_t max,
 }
 
 static int check_signoff(struct replay *rp, long index, const char *hex, const git_tree_entry *entry,
-			 const struct roster *roster, size_t *seen_count)
+                         const struct roster *roster, size_t *seen_count)
 {
 	struct buf *blob = &rp->signoff_blob;
 	struct sshsig_parts parts;
@@ -377,7 +381,7 @@ static int check_signoff(struct replay *rp, long index, const char *hex, const g
 	}
 	rp->result->signatures_checked++;
 	if (sshsig_verify_blob(blob->data, blob->len, SSHSIG_NAMESPACE_RECORD, rp->record_bytes.data,
-			       rp->record_bytes.len, &signer) != 0) {
+	                       rp->record_bytes.len, &signer) != 0) {
 		FIND(rp, "signoff-invalid", index, hex,
 		     "sign-off by %s does not verify over this record (forged, or replayed from another record)", fp);
 		return 0;
@@ -393,8 +397,8 @@ static int check_signoff(struct replay *rp, long index, const char *hex, const g
 	for (size_t i = 0; i < *seen_count; i++) {
 		if (rp->signers_seen[i] == person) {
 			FIND(rp, "signoff-duplicate-person", index, hex,
-			     "%s signed twice (key %s is their second): a person counts once", roster->participants[person],
-			     fp);
+			     "%s signed twice (key %s is their second): a person counts once",
+			     roster->participants[person], fp);
 			return 0;
 		}
 	}
@@ -403,7 +407,7 @@ static int check_signoff(struct replay *rp, long index, const char *hex, const g
 }
 
 static int check_signoffs(struct replay *rp, long index, const char *hex, const git_oid *tree_id,
-			  const struct roster *roster)
+                          const struct roster *roster)
 {
 	git_tree *tree = NULL;
 	size_t seen = 0, count;
@@ -418,7 +422,7 @@ static int check_signoffs(struct replay *rp, long index, const char *hex, const 
 		r = findings_add(rp->findings, "signoff-none", index, hex, "the record has no sign-off");
 	if (count > EVIDENCE_SIGNOFFS_MAX) {
 		r = findings_add(rp->findings, "signoff-too-many", index, hex, "%zu sign-offs (at most %d)", count,
-				 EVIDENCE_SIGNOFFS_MAX);
+		                 EVIDENCE_SIGNOFFS_MAX);
 		count = 0;
 	}
 	for (size_t i = 0; i < count && r == 0; i++)
@@ -441,13 +445,14 @@ static int load_scenario(struct replay *rp, const struct record *genesis)
 		sha256_digest(o->scenario, o->scenario_len, digest);
 	if ((o->scenario != NULL && memcmp(digest, genesis->scenario_sha256, 32) != 0) ||
 	    (o->scenario_hash != NULL && memcmp(o->scenario_hash, genesis->scenario_sha256, 32) != 0))
-		return findings_add(rp->findings, "scenario-mismatch", 0, NULL,
-				    "the genesis record pins another scenario than the one given (swapped after publication?)");
+		return findings_add(
+		        rp->findings, "scenario-mismatch", 0, NULL,
+		        "the genesis record pins another scenario than the one given (swapped after publication?)");
 	if (o->scenario != NULL) {
 		if (scenario_parse(&rp->scenario, o->scenario, o->scenario_len, 0) == 0)
 			rp->result->scenario_source = SCENARIO_AUDITOR;
 	} else if (rp->stored_scenario.len > 0 &&
-		   scenario_parse(&rp->scenario, rp->stored_scenario.data, rp->stored_scenario.len, 0) == 0) {
+	           scenario_parse(&rp->scenario, rp->stored_scenario.data, rp->stored_scenario.len, 0) == 0) {
 		/* The stored copy is bound to the pinned hash (scenario-file-mismatch otherwise); it comes from
 		 * outside only if the auditor gave that hash. */
 		rp->result->scenario_source = o->scenario_hash != NULL ? SCENARIO_AUDITOR : SCENARIO_STORED;
@@ -458,15 +463,15 @@ static int load_scenario(struct replay *rp, const struct record *genesis)
 	for (size_t k = 0; k < genesis->roster->key_count && r == 0; k++) {
 		long p = roster_find_key(rp->scenario->roster, &genesis->roster->keys[k].key);
 		if (p < 0 || strcmp(rp->scenario->roster->participants[p],
-				    genesis->roster->participants[genesis->roster->keys[k].participant]) != 0)
+		                    genesis->roster->participants[genesis->roster->keys[k].participant]) != 0)
 			r = findings_add(rp->findings, "scenario-roster", 0, NULL,
-					 "the genesis record's roster is not the scenario's (key of %s)",
-					 genesis->roster->participants[genesis->roster->keys[k].participant]);
+			                 "the genesis record's roster is not the scenario's (key of %s)",
+			                 genesis->roster->participants[genesis->roster->keys[k].participant]);
 	}
 	if (r == 0 && genesis->roster->key_count != rp->scenario->roster->key_count)
 		r = findings_add(rp->findings, "scenario-roster", 0, NULL,
-				 "the genesis record's roster has %zu keys, the scenario's %zu", genesis->roster->key_count,
-				 rp->scenario->roster->key_count);
+		                 "the genesis record's roster has %zu keys, the scenario's %zu",
+		                 genesis->roster->key_count, rp->scenario->roster->key_count);
 	script_start(&rp->script, rp->scenario);
 	return r;
 }
@@ -498,20 +503,23 @@ static int check_record_fields(struct replay *rp, long index, const char *hex, c
 	if (rp->closed)
 		FIND(rp, "record-after-close", index, hex, "a record after the ceremony was closed");
 	if ((long)rec->sequence != index)
-		FIND(rp, "record-sequence", index, hex, "the record says it is sequence %u, but it is number %ld in the history",
-		     rec->sequence, index);
+		FIND(rp, "record-sequence", index, hex,
+		     "the record says it is sequence %u, but it is number %ld in the history", rec->sequence, index);
 	if (memcmp(rec->previous_sha256, rp->previous_sha256, 32) != 0)
 		FIND(rp, "record-chain", index, hex,
-		     "previous-sha256 is not the hash of the record before it (a record was dropped, inserted or reordered)");
+		     "previous-sha256 is not the hash of the record before it (a record was dropped, inserted or "
+		     "reordered)");
 	if (index > 0 && rec->type == RECORD_GENESIS)
 		FIND(rp, "record-genesis", index, hex, "a second genesis record");
 	if (g != NULL && strcmp(rec->ceremony, g->ceremony) != 0)
-		FIND(rp, "record-ceremony", index, hex, "record of ceremony \"%s\" in the evidence of \"%s\"", rec->ceremony,
-		     g->ceremony);
+		FIND(rp, "record-ceremony", index, hex, "record of ceremony \"%s\" in the evidence of \"%s\"",
+		     rec->ceremony, g->ceremony);
 	if (g != NULL && memcmp(rec->scenario_sha256, g->scenario_sha256, 32) != 0)
-		FIND(rp, "record-scenario", index, hex, "the record names another scenario than the genesis record pinned");
+		FIND(rp, "record-scenario", index, hex,
+		     "the record names another scenario than the genesis record pinned");
 	if (rec->session < rp->previous_session)
-		FIND(rp, "record-session", index, hex, "session %u after session %u", rec->session, rp->previous_session);
+		FIND(rp, "record-session", index, hex, "session %u after session %u", rec->session,
+		     rp->previous_session);
 	if (g != NULL && roster_find_participant(g->roster, rec->actor) < 0)
 		FIND(rp, "record-actor-unknown", index, hex, "actor \"%s\" is not in the pinned roster", rec->actor);
 	return 0;
@@ -534,14 +542,14 @@ static int check_commit_signature(struct replay *rp, long index, const char *hex
 		FIND(rp, "commit-header", index, hex, "unexpected commit header \"%s\"", c->unexpected_header);
 	rp->result->signatures_checked++;
 	if (sshsig_verify(c->signature.data, c->signature.len, SSHSIG_NAMESPACE_GIT, c->signed_payload.data,
-			  c->signed_payload.len, &signer) != 0) {
+	                  c->signed_payload.len, &signer) != 0) {
 		FIND(rp, "commit-signature-invalid", index, hex, "commit signature: %s", err_message());
 		return 0;
 	}
 	if (rp->genesis != NULL && roster_find_key(rp->genesis->roster, &signer) < 0) {
 		sshkey_fingerprint_text(&signer, fp);
-		FIND(rp, "commit-signer-unknown", index, hex, "the commit is signed by %s, a key not in the pinned roster",
-		     fp);
+		FIND(rp, "commit-signer-unknown", index, hex,
+		     "the commit is signed by %s, a key not in the pinned roster", fp);
 	}
 	return 0;
 }
@@ -550,13 +558,14 @@ static int check_commit_signature(struct replay *rp, long index, const char *hex
 /* What a record directory holds besides record.xml. */
 struct record_dir {
 	git_oid signoffs;
-	const git_tree_entry *scenario;    /* scenario.xml, or NULL; borrowed from `tree` */
+	const git_tree_entry *scenario; /* scenario.xml, or NULL; borrowed from `tree` */
 	const git_tree_entry *attachments; /* attachments/, or NULL */
 	git_tree *tree;
 };
 
 /* Read the record directory: record.xml, signoffs/, and optionally scenario.xml and attachments/. */
-static int read_record_dir(struct replay *rp, long index, const char *hex, const git_oid *dir_id, struct record_dir *out)
+static int read_record_dir(struct replay *rp, long index, const char *hex, const git_oid *dir_id,
+                           struct record_dir *out)
 {
 	const git_tree_entry *rec_entry = NULL, *sig_entry = NULL;
 
@@ -595,7 +604,7 @@ static int read_record_dir(struct replay *rp, long index, const char *hex, const
 
 /* scenario.xml and attachments/ must be exactly what the record's signed bytes say. */
 static int check_stored_files(struct replay *rp, long index, const char *hex, const struct record *rec,
-			      const struct record_dir *dir)
+                              const struct record_dir *dir)
 {
 	struct buf bytes = buf_make(SCENARIO_BYTES_MAX);
 	git_tree *attachments = NULL;
@@ -605,22 +614,24 @@ static int check_stored_files(struct replay *rp, long index, const char *hex, co
 
 	if (dir->scenario != NULL) {
 		if (read_blob(rp, dir->scenario, SCENARIO_BYTES_MAX, &bytes) != 0) {
-			r = findings_add(rp->findings, "object-corrupt", index, hex, "the stored scenario cannot be read: %s",
-					 err_message());
+			r = findings_add(rp->findings, "object-corrupt", index, hex,
+			                 "the stored scenario cannot be read: %s", err_message());
 			goto out;
 		}
 		sha256_digest(bytes.data, bytes.len, digest);
 		if (memcmp(digest, rec->scenario_sha256, 32) != 0 &&
 		    (r = findings_add(rp->findings, "scenario-file-mismatch", index, hex,
-				      "the stored scenario does not hash to the pinned scenario-sha256")) != 0)
+		                      "the stored scenario does not hash to the pinned scenario-sha256")) != 0)
 			goto out;
-		if (rp->stored_scenario.data == NULL && (r = buf_append(&rp->stored_scenario, bytes.data, bytes.len)) != 0)
+		if (rp->stored_scenario.data == NULL &&
+		    (r = buf_append(&rp->stored_scenario, bytes.data, bytes.len)) != 0)
 			goto out;
 	}
 	for (size_t i = 0; i < rec->attachment_count; i++)
 		stored += rec->attachments[i].stored != 0;
 	if (dir->attachments != NULL && lookup_tree(rp, git_tree_entry_id(dir->attachments), &attachments) != 0) {
-		r = findings_add(rp->findings, "object-corrupt", index, hex, "the attachments cannot be read: %s", err_message());
+		r = findings_add(rp->findings, "object-corrupt", index, hex, "the attachments cannot be read: %s",
+		                 err_message());
 		goto out;
 	}
 	for (size_t i = 0; attachments != NULL && i < git_tree_entrycount(attachments) && r == 0; i++) {
@@ -631,23 +642,26 @@ static int check_stored_files(struct replay *rp, long index, const char *hex, co
 				a = &rec->attachments[k];
 		if (a == NULL) {
 			r = findings_add(rp->findings, "attachment-mismatch", index, hex,
-					 "stored file attachments/%s is not an attachment the record lists as stored",
-					 git_tree_entry_name(e));
+			                 "stored file attachments/%s is not an attachment the record lists as stored",
+			                 git_tree_entry_name(e));
 			continue;
 		}
 		found++;
-		if (a->size > ATTACHMENT_BYTES_MAX || read_blob(rp, e, ATTACHMENT_BYTES_MAX, &rp->attachment_bytes) != 0) {
-			r = findings_add(rp->findings, "object-corrupt", index, hex, "attachment %s cannot be read", a->name);
+		if (a->size > ATTACHMENT_BYTES_MAX ||
+		    read_blob(rp, e, ATTACHMENT_BYTES_MAX, &rp->attachment_bytes) != 0) {
+			r = findings_add(rp->findings, "object-corrupt", index, hex, "attachment %s cannot be read",
+			                 a->name);
 			continue;
 		}
 		sha256_digest(rp->attachment_bytes.data, rp->attachment_bytes.len, digest);
 		if ((rp->attachment_bytes.len != a->size || memcmp(digest, a->sha256, 32) != 0))
 			r = findings_add(rp->findings, "attachment-mismatch", index, hex,
-					 "stored attachment %s does not match the size and sha256 the record signs", a->name);
+			                 "stored attachment %s does not match the size and sha256 the record signs",
+			                 a->name);
 	}
 	if (r == 0 && found != stored)
 		r = findings_add(rp->findings, "attachment-missing", index, hex,
-				 "the record lists %zu stored attachment(s), the evidence holds %zu", stored, found);
+		                 "the record lists %zu stored attachment(s), the evidence holds %zu", stored, found);
 out:
 	git_tree_free(attachments);
 	buf_free(&bytes);
@@ -677,7 +691,8 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 		rp->stop = 1;
 		return 0;
 	}
-	if (git_oid_fromstr(&tree_id, c.tree) < 0 || (r = check_tree_append(rp, index, hex, &tree_id, &record_dir)) != 0 ||
+	if (git_oid_fromstr(&tree_id, c.tree) < 0 ||
+	    (r = check_tree_append(rp, index, hex, &tree_id, &record_dir)) != 0 ||
 	    (r = read_record_dir(rp, index, hex, &record_dir, &dir)) != 0) {
 		git_tree_free(dir.tree);
 		commit_raw_free(&c);
@@ -718,7 +733,7 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 }
 
 int evidence_check(const char *dir, const struct evidence_check_options *options, struct findings *findings,
-		   struct evidence_check_result *result)
+                   struct evidence_check_result *result)
 {
 	struct replay rp;
 	git_oid tip, *history = NULL;
@@ -741,7 +756,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		goto out;
 	if (git_reference_name_to_id(&tip, rp.repo, EVIDENCE_BRANCH) < 0) {
 		r = findings_add(findings, "branch-missing", FINDING_NO_RECORD, NULL,
-				 "no " EVIDENCE_BRANCH ": the repository holds no evidence");
+		                 "no " EVIDENCE_BRANCH ": the repository holds no evidence");
 		goto out;
 	}
 	if ((r = collect_history(&rp, &tip, &history, &count)) != 0)
@@ -759,10 +774,11 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	if (options->closing_hash != NULL && memcmp(options->closing_hash, rp.previous_sha256, 32) != 0) {
 		char got[65];
 		hex_encode(rp.previous_sha256, 32, got);
-		r = findings_add(findings, "closing-hash-mismatch", FINDING_NO_RECORD, NULL,
-				 "the last record (%zu) hashes to %s, not to the closing hash given: records were dropped "
-				 "from the end, or added",
-				 count > 0 ? count - 1 : 0, got);
+		r = findings_add(
+		        findings, "closing-hash-mismatch", FINDING_NO_RECORD, NULL,
+		        "the last record (%zu) hashes to %s, not to the closing hash given: records were dropped "
+		        "from the end, or added",
+		        count > 0 ? count - 1 : 0, got);
 	}
 	if (rp.scenario != NULL) {
 		result->invalidated = rp.script.invalidated;

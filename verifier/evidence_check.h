@@ -22,28 +22,28 @@
 #include "verifier/findings.h"
 
 struct evidence_check_options {
-	const uint8_t *closing_hash;   /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
-	const uint8_t *scenario_hash;  /* 32 bytes: the published scenario's SHA-256, from outside; or NULL */
-	const uint8_t *scenario;       /* the auditor's copy of the published scenario (its bytes), or NULL */
+	const uint8_t *closing_hash; /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
+	const uint8_t *scenario_hash; /* 32 bytes: the published scenario's SHA-256, from outside; or NULL */
+	const uint8_t *scenario; /* the auditor's copy of the published scenario (its bytes), or NULL */
 	size_t scenario_len;
 };
 
 /* Where the scenario the records were replayed against came from. */
 enum scenario_source {
-	SCENARIO_NONE,     /* none usable: the script was not replayed (low-level evidence) */
-	SCENARIO_AUDITOR,  /* the auditor's copy (-s), or the stored copy matching the auditor's hash */
-	SCENARIO_STORED,   /* the copy stored with the genesis record (pinned by hash, not from outside) */
+	SCENARIO_NONE, /* none usable: the script was not replayed (low-level evidence) */
+	SCENARIO_AUDITOR, /* the auditor's copy (-s), or the stored copy matching the auditor's hash */
+	SCENARIO_STORED, /* the copy stored with the genesis record (pinned by hash, not from outside) */
 };
 
 struct evidence_check_result {
-	size_t records;              /* records read (commits on the branch) */
-	int closed;                  /* the last record is a close record */
+	size_t records; /* records read (commits on the branch) */
+	int closed; /* the last record is a close record */
 	uint32_t last_session;
 	uint8_t last_record_sha256[32];
 	char ceremony[RECORD_ID_MAX + 1];
-	size_t signatures_checked;   /* sign-offs and commit signatures verified */
+	size_t signatures_checked; /* sign-offs and commit signatures verified */
 	enum scenario_source scenario_source;
-	int invalidated;             /* the last session ended with an incident */
+	int invalidated; /* the last session ended with an incident */
 	uint32_t sessions;
 	size_t incidents;
 };
@@ -52,6 +52,6 @@ struct evidence_check_result {
  * the evidence holds), or a negative cer_err when it could not run at all (not a repository,
  * out of memory): then the message names the directory and the reason. */
 __attribute__((warn_unused_result)) int evidence_check(const char *dir, const struct evidence_check_options *options,
-						       struct findings *findings, struct evidence_check_result *result);
+                                                       struct findings *findings, struct evidence_check_result *result);
 
 #endif

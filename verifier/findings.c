@@ -46,7 +46,7 @@ void findings_print(const struct findings *f, FILE *out)
 		const struct finding *item = &f->items[i];
 		if (item->record != FINDING_NO_RECORD && item->commit[0] != '\0')
 			fprintf(out, "record %ld (commit %.12s): %s: %s\n", item->record, item->commit, item->code,
-				item->message);
+			        item->message);
 		else if (item->record != FINDING_NO_RECORD)
 			fprintf(out, "record %ld: %s: %s\n", item->record, item->code, item->message);
 		else

@@ -22,8 +22,8 @@ static size_t transcript_len, consumed;
 
 static int fail(const char *what, const char *arg)
 {
-	fprintf(stderr, "pty-drive: %s%s%s\n--- transcript ---\n%.*s\n--- end ---\n", what, arg ? ": " : "", arg ? arg : "",
-		(int)transcript_len, transcript);
+	fprintf(stderr, "pty-drive: %s%s%s\n--- transcript ---\n%.*s\n--- end ---\n", what, arg ? ": " : "",
+	        arg ? arg : "", (int)transcript_len, transcript);
 	return 1;
 }
 

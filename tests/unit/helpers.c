@@ -72,7 +72,7 @@ int test_run(const char *fmt, ...)
 void test_ssh_keygen(const char *path, const char *comment)
 {
 	cr_assert(test_run("ssh-keygen -q -t ed25519 -N '' -C '%s' -f '%s' </dev/null >/dev/null", comment, path) == 0,
-		  "ssh-keygen failed for %s", path);
+	          "ssh-keygen failed for %s", path);
 }
 
 /* ---- evidence fixtures ---- */
@@ -101,8 +101,8 @@ void test_keys_free(struct test_keys *k)
 
 struct roster *test_roster_make(const struct test_keys *k)
 {
-	static const char *const ids[] = {[TEST_ALICE] = "alice", [TEST_BOB] = "bob", [TEST_CAROL] = "carol",
-					  [TEST_CAROL2] = "carol"};
+	static const char *const ids[] = {
+	        [TEST_ALICE] = "alice", [TEST_BOB] = "bob", [TEST_CAROL] = "carol", [TEST_CAROL2] = "carol"};
 	struct roster *roster = NULL;
 
 	cr_assert_eq(roster_new(&roster), 0);
@@ -133,7 +133,7 @@ void test_genesis_bytes(const struct test_keys *k, const char *ceremony, uint8_t
 }
 
 void test_next_bytes(struct evidence_store *store, enum record_type type, const char *step, const char *value,
-		     struct buf *out)
+                     struct buf *out)
 {
 	struct record *rec = NULL;
 
@@ -155,11 +155,11 @@ void test_append_ok(struct evidence_store *store, const struct test_keys *k, con
 	struct signer *signers[2] = {k->signer[TEST_ALICE], k->signer[TEST_BOB]};
 
 	cr_assert_eq(evidence_append(store, bytes, len, signers, 2, k->signer[TEST_ALICE], 1000, NULL), 0, "append: %s",
-		     err_message());
+	             err_message());
 }
 
-struct evidence_store *test_store_make(const char *dir, const struct test_keys *k, const char *ceremony,
-				       unsigned steps, int close)
+struct evidence_store *test_store_make(const char *dir, const struct test_keys *k, const char *ceremony, unsigned steps,
+                                       int close)
 {
 	struct evidence_store *store = NULL;
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);

@@ -54,15 +54,15 @@ void test_genesis_bytes(const struct test_keys *k, const char *ceremony, uint8_t
 /* The bytes of the record that follows the store's tip (type, step, one value "n" = `value`),
  * actor alice, appended to `out` (reset first). */
 void test_next_bytes(struct evidence_store *store, enum record_type type, const char *step, const char *value,
-		     struct buf *out);
+                     struct buf *out);
 
 /* Append with sign-offs by alice and bob, committed by alice; asserts success. */
 void test_append_ok(struct evidence_store *store, const struct test_keys *k, const uint8_t *bytes, size_t len);
 
 /* A new evidence repository at `dir`: genesis, then `steps` step records, then a close record when
  * `close`. Returns the open store. */
-struct evidence_store *test_store_make(const char *dir, const struct test_keys *k, const char *ceremony,
-				       unsigned steps, int close);
+struct evidence_store *test_store_make(const char *dir, const struct test_keys *k, const char *ceremony, unsigned steps,
+                                       int close);
 
 /* Is a finding with `code` among the findings? */
 int test_has_finding(const struct findings *f, const char *code);
