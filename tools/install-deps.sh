@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ca-certificates
   clang clang-format libclang-rt-14-dev   # fuzzing (libFuzzer) and the format check
-  libsodium-dev libssl-dev libgit2-dev libxml2-dev libcriterion-dev
+  libsodium-dev libssl-dev libgit2-dev libxml2-dev libcriterion-dev libjansson-dev
   openssh-client openssl libxml2-utils    # the independent witnesses: ssh-keygen, ssh-agent, openssl, xmllint
 )
 sudo=""
