@@ -5,6 +5,7 @@
  * a compare-and-swap against the tip we validated under the lock; then the branch is made durable.
  * Objects written before a crash and never referenced are unreachable garbage, invisible to
  * readers and to the verifier. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "common/git_error.h"
 #include "common/hash.h"
 #include "common/sshsig.h"
@@ -377,6 +379,22 @@ static int sync_repository(const struct evidence_store *store)
 	return r;
 }
 
+/* A writer killed inside libgit2's ref update leaves refs/heads/main.lock behind, and every later
+ * update would fail on it. We hold the writers' lock, so no Ceremony writer is updating the branch:
+ * such a file is a crashed writer's leftover, and goes. (Stock git never writes evidence.) */
+static int clear_stale_ref_lock(const struct evidence_store *store)
+{
+	char path[4096], dir[4096];
+	int n = snprintf(path, sizeof(path), "%s" EVIDENCE_BRANCH ".lock", git_repository_path(store->repo));
+
+	if (n < 0 || (size_t)n >= sizeof(path))
+		return err_set(CER_ERR_USAGE, "%s: path too long", store->path);
+	if (unlink(path) != 0)
+		return errno == ENOENT ? 0 : err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+	snprintf(dir, sizeof(dir), "%srefs/heads", git_repository_path(store->repo));
+	return file_sync_dir(dir);
+}
+
 static int move_branch(git_repository *repo, const struct append_plan *plan, const git_oid *commit)
 {
 	git_reference *ref = NULL;
@@ -407,7 +425,8 @@ int evidence_append_signed(struct evidence_store *store, const uint8_t *bytes, s
 	memset(&plan, 0, sizeof(plan));
 	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
 		return r;
-	if ((r = fault(EVIDENCE_STEP_LOCKED)) != 0 || (r = make_plan(store, bytes, len, &plan)) != 0 ||
+	if ((r = fault(EVIDENCE_STEP_LOCKED)) != 0 || (r = clear_stale_ref_lock(store)) != 0 ||
+	    (r = make_plan(store, bytes, len, &plan)) != 0 ||
 	    (r = check_signoffs(&plan, bytes, len, signoffs, signoff_count, committer)) != 0 ||
 	    (r = check_files(&plan, files, file_count)) != 0)
 		goto out;

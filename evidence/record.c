@@ -166,6 +166,8 @@ void record_time_now(char out[RECORD_TIME_CHARS + 1])
 static int time_valid(const char *t)
 {
 	static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
+	static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int year, month, day;
 
 	if (strlen(t) != RECORD_TIME_CHARS)
 		return 0;
@@ -173,7 +175,16 @@ static int time_valid(const char *t)
 		if (shape[i] == 'd' ? (t[i] < '0' || t[i] > '9') : t[i] != shape[i])
 			return 0;
 	}
-	return 1;
+#define TWO(i) ((t[i] - '0') * 10 + (t[(i) + 1] - '0'))
+	year = TWO(0) * 100 + TWO(2);
+	month = TWO(5);
+	day = TWO(8);
+	if (month < 1 || month > 12 || day < 1 || day > days[month - 1] ||
+	    (month == 2 && day == 29 && !(year % 4 == 0 && (year % 100 != 0 || year % 400 == 0))))
+		return 0;
+	/* Leap seconds (:60) do not occur in records: they come from time(), which never shows them. */
+	return TWO(11) <= 23 && TWO(14) <= 59 && TWO(17) <= 59;
+#undef TWO
 }
 
 /* ---- serialize ---- */
@@ -202,8 +213,11 @@ static int serialize_genesis_payload(const struct record *record, struct buf *ou
 
 	if (record->roster == NULL || record->roster->participant_count == 0)
 		return err_set(CER_ERR_USAGE, "a genesis record needs a roster");
+	/* Attributes lose tabs and newlines to XML's normalization: refuse them, so what is read back is
+	 * what was written. */
 	if (record->recorder_version == NULL || record->recorder_build == NULL ||
-	    !text_valid(record->recorder_version, 128) || !text_valid(record->recorder_build, 128))
+	    !text_valid(record->recorder_version, 128) || !text_valid(record->recorder_build, 128) ||
+	    strpbrk(record->recorder_version, "\t\n") != NULL || strpbrk(record->recorder_build, "\t\n") != NULL)
 		return err_set(CER_ERR_USAGE, "a genesis record needs the recorder's version and build");
 	if ((r = buf_append_str(out, "    <roster>\n")) != 0)
 		return r;

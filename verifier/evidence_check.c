@@ -34,7 +34,8 @@ struct replay {
 	struct record *genesis; /* owns the pinned roster */
 	uint8_t previous_sha256[32];
 	uint32_t previous_session;
-	int closed;
+	int closed; /* a close record was seen: every later record is a finding */
+	int last_is_close; /* the newest record read is the close record */
 	git_oid previous_tree;
 	int stop; /* a finding after which nothing later can be trusted or read */
 	/* per-record scratch, reused to keep memory flat */
@@ -724,7 +725,8 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 	git_tree_free(dir.tree);
 	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
 	rp->previous_session = rec->session;
-	rp->closed = rec->type == RECORD_CLOSE;
+	rp->closed = rp->closed || rec->type == RECORD_CLOSE; /* every later record is after close */
+	rp->last_is_close = rec->type == RECORD_CLOSE;
 	rp->previous_tree = tree_id;
 	if (rec != rp->genesis)
 		record_free(rec);
@@ -740,6 +742,10 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	size_t count = 0;
 	int r;
 
+	static const struct evidence_check_options no_options;
+
+	if (options == NULL)
+		options = &no_options;
 	memset(&rp, 0, sizeof(rp));
 	memset(result, 0, sizeof(*result));
 	rp.findings = findings;
@@ -768,7 +774,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 			goto out;
 		result->records = i + 1;
 	}
-	result->closed = rp.closed;
+	result->closed = rp.last_is_close;
 	result->last_session = rp.previous_session;
 	memcpy(result->last_record_sha256, rp.previous_sha256, 32);
 	if (options->closing_hash != NULL && memcmp(options->closing_hash, rp.previous_sha256, 32) != 0) {

@@ -48,7 +48,7 @@ struct evidence_check_result {
 	size_t incidents;
 };
 
-/* Check the repository at `dir`. Returns 0 when the check ran to its end (the findings say whether
+/* Check the repository at `dir` (`options` may be NULL: nothing from outside). Returns 0 when the check ran to its end (the findings say whether
  * the evidence holds), or a negative cer_err when it could not run at all (not a repository,
  * out of memory): then the message names the directory and the reason. */
 __attribute__((warn_unused_result)) int evidence_check(const char *dir, const struct evidence_check_options *options,

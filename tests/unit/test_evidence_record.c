@@ -746,3 +746,27 @@ Test(record_refuse, not_well_formed_names_the_line)
 		cr_assert_null(strchr(err_message(), '\n'), "message \"%s\" is one line", err_message());
 	}
 }
+
+Test(record_refuse, impossible_times)
+{
+	static const char *const bad[] = {"2025-13-02T03:04:05Z", "2025-00-02T03:04:05Z", "2025-04-31T03:04:05Z",
+	                                  "2025-02-29T03:04:05Z", "2025-01-02T24:00:00Z", "2025-01-02T03:60:05Z",
+	                                  "2025-01-02T03:04:60Z"};
+	char to[64];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(to, sizeof(to), "<time>%s</time>", bad[i]);
+		refuse_step("<time>2025-01-02T03:04:05Z</time>", to, CER_ERR_FORMAT, "is not YYYY-MM-DDTHH:MM:SSZ");
+	}
+}
+
+Test(record_roundtrip, leap_day_of_a_leap_year)
+{
+	struct record *back = NULL;
+	char *text = replace(STEP_XML, "2025-01-02T03:04:05Z", "2024-02-29T23:59:59Z");
+
+	cr_assert_eq(record_parse(&back, (const uint8_t *)text, strlen(text)), 0, "%s", err_message());
+	cr_assert_str_eq(back->time, "2024-02-29T23:59:59Z");
+	record_free(back);
+	free(text);
+}

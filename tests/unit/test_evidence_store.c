@@ -1032,10 +1032,9 @@ Test(store_writers, lock_wait_zero_while_another_process_holds_the_lock)
 	free(repo_dir);
 }
 
-/* A writer killed inside libgit2's ref update leaves refs/heads/main.lock behind; every later append
- * then fails until someone removes it by hand, although the store's own flock proves no writer is
- * running. Disabled until evidence_append clears a stale ref lock under its lock (see the report). */
-Test(store_crash, stale_ref_lock_after_a_crash_does_not_wedge_the_store, .disabled = true)
+/* A writer killed inside libgit2's ref update leaves refs/heads/main.lock behind; the next append,
+ * holding the store's own lock, knows no writer is running and clears it. */
+Test(store_crash, stale_ref_lock_after_a_crash_does_not_wedge_the_store)
 {
 	char *repo_dir = path_in("evidence"), *ref_lock = NULL;
 	struct evidence_store *store = test_store_make(repo_dir, &keys, "stale", 1, 0);
