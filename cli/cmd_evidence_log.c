@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/git_error.h"
 #include "common/sshsig.h"
@@ -77,6 +78,49 @@ out:
 	return r;
 }
 
+/* Text from the evidence on one terminal line: line breaks, tabs and DEL shown escaped. */
+static void print_text(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p == '\n')
+			fputs("\\n", stdout);
+		else if (*p == '\t')
+			fputs("\\t", stdout);
+		else if (*p < 0x20 || *p == 0x7f)
+			printf("\\x%02x", *p);
+		else
+			putchar(*p);
+	}
+}
+
+/* What people need to read in the history: incidents, captured values, attachments, notes. */
+static void print_details(const struct record *rec)
+{
+	if (rec->has_incident) {
+		printf("        incident (%s): expected ", incident_kind_name(rec->incident_kind));
+		print_text(rec->incident_expected);
+		printf("; happened: ");
+		print_text(rec->incident_happened);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < rec->value_count; i++) {
+		printf("        %s = ", rec->values[i].name);
+		print_text(rec->values[i].value);
+		putchar('\n');
+	}
+	for (size_t i = 0; i < rec->attachment_count; i++) {
+		char hex[65];
+		hex_encode(rec->attachments[i].sha256, 32, hex);
+		printf("        %s: %llu bytes, sha256 %s%s\n", rec->attachments[i].name,
+		       (unsigned long long)rec->attachments[i].size, hex, rec->attachments[i].stored ? " (kept)" : "");
+	}
+	if (rec->note != NULL) {
+		printf("        note: ");
+		print_text(rec->note);
+		putchar('\n');
+	}
+}
+
 int cmd_evidence_log(int argc, char **argv)
 {
 	struct buf bytes = buf_make(RECORD_BYTES_MAX), who = buf_make(4096);
@@ -118,6 +162,7 @@ int cmd_evidence_log(int argc, char **argv)
 		}
 		printf("%6u  session %u  %-8s %-24s %s  actor %s  signed by %s\n", rec->sequence, rec->session,
 		       record_type_name(rec->type), rec->step, rec->time, rec->actor, (const char *)who.data);
+		print_details(rec);
 		record_free(rec);
 		rec = NULL;
 		sequence++;
