@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 
 #include "common/buf.h"
 #include "common/error.h"
@@ -31,10 +32,11 @@ static int prescan(const uint8_t *data, size_t len, int allow_comments)
 			i = (size_t)(close - data) + 2;
 		} else if (data[i] == '<' && i + 1 < len && data[i + 1] == '!')
 			return err_set(CER_ERR_FORMAT, "line %u: %s refused", line,
-				       allow_comments ? "DOCTYPE or CDATA section" : "DOCTYPE, comment or CDATA section");
+			               allow_comments ? "DOCTYPE or CDATA section"
+			                              : "DOCTYPE, comment or CDATA section");
 		else if (data[i] == '<' && i + 1 < len && data[i + 1] == '?' &&
-			 (i != 0 || len < sizeof(XML_DECLARATION_START) - 1 ||
-			  memcmp(data, XML_DECLARATION_START, sizeof(XML_DECLARATION_START) - 1) != 0))
+		         (i != 0 || len < sizeof(XML_DECLARATION_START) - 1 ||
+		          memcmp(data, XML_DECLARATION_START, sizeof(XML_DECLARATION_START) - 1) != 0))
 			return err_set(CER_ERR_FORMAT, "line %u: processing instruction refused", line);
 	}
 	return 0;
@@ -47,7 +49,7 @@ static int same_name(const xmlNode *node, const char *ns, const char *name)
 }
 
 int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *ns, const char *root_name,
-		     int allow_comments)
+                     int allow_comments)
 {
 	const int options = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | XML_PARSE_NOCDATA;
 	xmlParserCtxt *ctxt = NULL;
@@ -66,18 +68,16 @@ int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *
 	doc = xmlCtxtReadMemory(ctxt, (const char *)data, (int)len, NULL, "UTF-8", options);
 	if (doc == NULL || !ctxt->wellFormed) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		r = err_set(CER_ERR_FORMAT, "line %d: %s", e ? e->line : 0,
-			    e && e->message ? e->message : "not well-formed XML\n");
-		/* libxml2 messages end in a newline; our messages are one line. */
-		char *nl = strchr(err_message(), '\n');
-		if (nl != NULL)
-			*nl = '\0';
+		const char *why = e && e->message ? e->message : "not well-formed XML";
+		/* libxml2 messages may hold several lines ("...\nBytes: 0x.."); ours are one: keep the first.
+		 * (err_set turns control characters into '?', so this must be cut before, not after.) */
+		r = err_set(CER_ERR_FORMAT, "line %d: %.*s", e ? e->line : 0, (int)strcspn(why, "\n"), why);
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || !same_name(root, ns, root_name)) {
 		r = err_set(CER_ERR_FORMAT, "line %d: root element must be <%s xmlns=\"%s\">", root ? root->line : 1,
-			    root_name, ns);
+		            root_name, ns);
 		goto out;
 	}
 	if (doc->intSubset != NULL || doc->extSubset != NULL) {
@@ -120,7 +120,7 @@ static int skip_to_element(xmlNode **cursor, const char *ns)
 			return err_set(CER_ERR_FORMAT, "line %d: unexpected text or node", n->line);
 		if (n->ns == NULL || strcmp((const char *)n->ns->href, ns) != 0)
 			return err_set(CER_ERR_FORMAT, "line %d: element <%s> is not in namespace %s", n->line,
-				       (const char *)n->name, ns);
+			               (const char *)n->name, ns);
 		return 0;
 	}
 	return 0;
@@ -149,7 +149,7 @@ int xml_expect(xmlNode **cursor, const char *ns, const char *name, xmlNode **out
 	if (r == 0) {
 		if (*cursor != NULL)
 			return err_set(CER_ERR_FORMAT, "line %d: unexpected element <%s> (expected <%s>)",
-				       (*cursor)->line, (const char *)(*cursor)->name, name);
+			               (*cursor)->line, (const char *)(*cursor)->name, name);
 		return err_set(CER_ERR_FORMAT, "missing element <%s>", name);
 	}
 	return 0;
@@ -163,7 +163,7 @@ int xml_expect_end(xmlNode **cursor, const char *ns, const xmlNode *parent)
 		return r;
 	if (*cursor != NULL)
 		return err_set(CER_ERR_FORMAT, "line %d: unexpected element <%s> in <%s>", (*cursor)->line,
-			       (const char *)(*cursor)->name, (const char *)parent->name);
+		               (const char *)(*cursor)->name, (const char *)parent->name);
 	return 0;
 }
 
@@ -176,7 +176,7 @@ int xml_text(const xmlNode *el, size_t max, char **out)
 	for (const xmlNode *n = el->children; n != NULL; n = n->next) {
 		if (n->type != XML_TEXT_NODE)
 			return buf_free(&text), err_set(CER_ERR_FORMAT, "line %d: <%s> must hold text only", el->line,
-							(const char *)el->name);
+			                                (const char *)el->name);
 		if ((r = buf_append_str(&text, (const char *)n->content)) != 0) {
 			buf_free(&text);
 			return err_context(r, "line %d: <%s>", el->line, (const char *)el->name);
@@ -186,7 +186,7 @@ int xml_text(const xmlNode *el, size_t max, char **out)
 		if (text.data[i] < 0x20 && text.data[i] != '\t' && text.data[i] != '\n') {
 			buf_free(&text);
 			return err_set(CER_ERR_FORMAT, "line %d: control character in <%s>", el->line,
-				       (const char *)el->name);
+			               (const char *)el->name);
 		}
 	}
 	if ((r = buf_append(&text, "", 0)) != 0) {
@@ -203,13 +203,13 @@ int xml_check_attributes(const xmlNode *el, const char *const *allowed)
 		int known = 0;
 		if (a->ns != NULL)
 			return err_set(CER_ERR_FORMAT, "line %d: namespaced attribute %s on <%s>", el->line,
-				       (const char *)a->name, (const char *)el->name);
+			               (const char *)a->name, (const char *)el->name);
 		for (const char *const *p = allowed; p && *p; p++)
 			if (strcmp(*p, (const char *)a->name) == 0)
 				known = 1;
 		if (!known)
 			return err_set(CER_ERR_FORMAT, "line %d: unknown attribute %s on <%s>", el->line,
-				       (const char *)a->name, (const char *)el->name);
+			               (const char *)a->name, (const char *)el->name);
 	}
 	return 0;
 }
@@ -222,7 +222,7 @@ int xml_attribute(const xmlNode *el, const char *name, size_t max, char **out)
 	*out = NULL;
 	if (value == NULL)
 		return err_set(CER_ERR_FORMAT, "line %d: <%s> lacks attribute %s", el->line, (const char *)el->name,
-			       name);
+		               name);
 	len = strlen((const char *)value);
 	if (len > max) {
 		xmlFree(value);
@@ -233,6 +233,26 @@ int xml_attribute(const xmlNode *el, const char *name, size_t max, char **out)
 	if (*out == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
 	return 0;
+}
+
+static void discard_message(void *context, const char *format, ...)
+{
+	(void)context;
+	(void)format;
+}
+
+xmlRegexp *xml_regexp_compile(const char *pattern)
+{
+	/* libxml2 reports a bad regular expression through its generic error handler, which prints to
+	 * stderr by default; the handler is per thread, so swapping it here affects no other thread. */
+	xmlGenericErrorFunc previous = xmlGenericError;
+	void *previous_context = xmlGenericErrorContext;
+	xmlRegexp *compiled;
+
+	xmlSetGenericErrorFunc(NULL, discard_message);
+	compiled = xmlRegexpCompile((const xmlChar *)pattern);
+	xmlSetGenericErrorFunc(previous_context, previous);
+	return compiled;
 }
 
 int xml_escape_append(struct buf *out, const char *text)

@@ -14,14 +14,14 @@
 #define NS SCENARIO_NAMESPACE
 
 static const char *const kind_names[] = {
-	[STEP_MANUAL] = "manual",
-	[STEP_VAULT_INIT] = "vault-init",
-	[STEP_VAULT_UNSEAL] = "vault-unseal",
-	[STEP_VAULT_GENERATE] = "vault-generate",
-	[STEP_VAULT_EXPORT] = "vault-export",
-	[STEP_VAULT_SIGN] = "vault-sign",
-	[STEP_VAULT_DESTROY] = "vault-destroy",
-	[STEP_VAULT_SEAL] = "vault-seal",
+        [STEP_MANUAL] = "manual",
+        [STEP_VAULT_INIT] = "vault-init",
+        [STEP_VAULT_UNSEAL] = "vault-unseal",
+        [STEP_VAULT_GENERATE] = "vault-generate",
+        [STEP_VAULT_EXPORT] = "vault-export",
+        [STEP_VAULT_SIGN] = "vault-sign",
+        [STEP_VAULT_DESTROY] = "vault-destroy",
+        [STEP_VAULT_SEAL] = "vault-seal",
 };
 #define KIND_COUNT (sizeof(kind_names) / sizeof(kind_names[0]))
 
@@ -84,7 +84,7 @@ static int id_attribute(const xmlNode *el, const char *name, char out[SCENARIO_I
 		return r;
 	if (!roster_id_valid(value, strlen(value))) {
 		r = err_set(CER_ERR_FORMAT, "line %d: %s \"%s\" is not an id (a-z, 0-9, '.', '_', '-')", el->line, name,
-			    value);
+		            value);
 		free(value);
 		return r;
 	}
@@ -122,7 +122,8 @@ static int count_attribute(const xmlNode *el, const char *name, unsigned max, un
 	for (const char *p = value; *p; p++) {
 		if (*p < '0' || *p > '9' || (p == value && *p == '0')) {
 			free(value);
-			return err_set(CER_ERR_FORMAT, "line %d: %s must be a number from 1 to %u", el->line, name, max);
+			return err_set(CER_ERR_FORMAT, "line %d: %s must be a number from 1 to %u", el->line, name,
+			               max);
 		}
 		v = v * 10 + (unsigned long)(*p - '0');
 	}
@@ -233,7 +234,8 @@ static int parse_participant(struct scenario *s, xmlNode *el)
 		return err_set(CER_ERR_FORMAT, "line %d: participant \"%s\" listed twice", el->line, id);
 	while ((r = xml_optional(&cursor, NS, "key", &key_el)) == 1) {
 		struct sshkey_public key;
-		if ((r = xml_check_attributes(key_el, no_attributes)) != 0 || (r = xml_text(key_el, SSHKEY_LINE_MAX, &line)) != 0)
+		if ((r = xml_check_attributes(key_el, no_attributes)) != 0 ||
+		    (r = xml_text(key_el, SSHKEY_LINE_MAX, &line)) != 0)
 			return r;
 		r = sshkey_public_parse_line(&key, line, strlen(line));
 		free(line);
@@ -282,21 +284,28 @@ static int parse_signoff(struct scenario *s, xmlNode *signoff_el, struct signoff
 		struct signoff_require *req;
 		if (rule->require_count >= SCENARIO_REQUIRES_MAX)
 			return err_set(CER_ERR_FORMAT, "line %d: more than %d terms in a sign-off rule", el->line,
-				       SCENARIO_REQUIRES_MAX);
+			               SCENARIO_REQUIRES_MAX);
 		req = &rule->requires[rule->require_count];
-		if ((r = xml_check_attributes(el, attrs)) != 0 || (r = role_attribute(s, el, "role", &req->role)) != 0 ||
+		if ((r = xml_check_attributes(el, attrs)) != 0 ||
+		    (r = role_attribute(s, el, "role", &req->role)) != 0 ||
 		    (r = count_attribute(el, "count", ROSTER_PARTICIPANTS_MAX, &req->count)) != 0)
 			return r;
+		/* <require> is empty: nothing inside it may pass unread (comments aside, as everywhere). */
+		for (const xmlNode *n = el->children; n != NULL; n = n->next)
+			if (n->type != XML_COMMENT_NODE)
+				return err_set(CER_ERR_FORMAT, "line %d: <require> must be empty", el->line);
 		for (size_t i = 0; i < rule->require_count; i++)
 			if (rule->requires[i].role == req->role)
-				return err_set(CER_ERR_FORMAT, "line %d: role \"%s\" appears twice in one sign-off rule",
-					       el->line, s->roles[req->role]);
+				return err_set(CER_ERR_FORMAT,
+				               "line %d: role \"%s\" appears twice in one sign-off rule", el->line,
+				               s->roles[req->role]);
 		rule->require_count++;
 	}
 	if (r < 0 || (r = xml_expect_end(&cursor, NS, signoff_el)) != 0)
 		return r;
 	if (rule->require_count == 0)
-		return err_set(CER_ERR_FORMAT, "line %d: a sign-off rule needs at least one <require>", signoff_el->line);
+		return err_set(CER_ERR_FORMAT, "line %d: a sign-off rule needs at least one <require>",
+		               signoff_el->line);
 	return 0;
 }
 
@@ -308,12 +317,14 @@ static int parse_capture(struct scenario_step *st, xmlNode *el)
 	int r;
 
 	if (st->capture_count >= SCENARIO_CAPTURES_MAX)
-		return err_set(CER_ERR_FORMAT, "line %d: more than %d captures in a step", el->line, SCENARIO_CAPTURES_MAX);
+		return err_set(CER_ERR_FORMAT, "line %d: more than %d captures in a step", el->line,
+		               SCENARIO_CAPTURES_MAX);
 	if ((r = xml_check_attributes(el, attrs)) != 0 || (r = id_attribute(el, "name", name)) != 0)
 		return r;
 	for (size_t i = 0; i < st->capture_count; i++)
 		if (strcmp(st->captures[i].name, name) == 0)
-			return err_set(CER_ERR_FORMAT, "line %d: capture \"%s\" twice in step %s", el->line, name, st->id);
+			return err_set(CER_ERR_FORMAT, "line %d: capture \"%s\" twice in step %s", el->line, name,
+			               st->id);
 	c = &st->captures[st->capture_count];
 	memset(c, 0, sizeof(*c));
 	st->capture_count++;
@@ -322,13 +333,15 @@ static int parse_capture(struct scenario_step *st, xmlNode *el)
 	if ((r = xml_attribute(el, "pattern", SCENARIO_PATTERN_MAX, &c->pattern)) != 0 ||
 	    (r = xml_text(el, SCENARIO_TEXT_MAX, &c->label)) != 0)
 		return r;
-	/* XML Schema regular expressions, compiled by libxml2 into an automaton: matching is linear,
-	 * no backtracking for a hostile pattern to exploit; the match is always of the whole value. */
-	c->compiled = xmlRegexpCompile((const xmlChar *)c->pattern);
+	/* XML Schema regular expressions, compiled by libxml2 into an automaton; the match is always of
+	 * the whole value. A non-deterministic pattern backtracks, within libxml2's fixed budget
+	 * (common/xml.h): a hostile pattern costs at most about half a second per value, never a hang. */
+	c->compiled = xml_regexp_compile(c->pattern);
 	if (c->compiled == NULL)
-		return err_set(CER_ERR_FORMAT, "line %d: capture %s: pattern \"%s\" is not a valid XML Schema regular "
-					       "expression",
-			       el->line, name, c->pattern);
+		return err_set(CER_ERR_FORMAT,
+		               "line %d: capture %s: pattern \"%s\" is not a valid XML Schema regular "
+		               "expression",
+		               el->line, name, c->pattern);
 	return 0;
 }
 
@@ -341,12 +354,13 @@ static int parse_attachment(struct scenario_step *st, xmlNode *el)
 
 	if (st->attachment_count >= SCENARIO_ATTACHMENTS_MAX)
 		return err_set(CER_ERR_FORMAT, "line %d: more than %d attachments in a step", el->line,
-			       SCENARIO_ATTACHMENTS_MAX);
+		               SCENARIO_ATTACHMENTS_MAX);
 	if ((r = xml_check_attributes(el, attrs)) != 0 || (r = id_attribute(el, "name", name)) != 0)
 		return r;
 	for (size_t i = 0; i < st->attachment_count; i++)
 		if (strcmp(st->attachments[i].name, name) == 0)
-			return err_set(CER_ERR_FORMAT, "line %d: attachment \"%s\" twice in step %s", el->line, name, st->id);
+			return err_set(CER_ERR_FORMAT, "line %d: attachment \"%s\" twice in step %s", el->line, name,
+			               st->id);
 	a = &st->attachments[st->attachment_count];
 	memset(a, 0, sizeof(*a));
 	st->attachment_count++;
@@ -365,12 +379,15 @@ static int parse_kind(const xmlNode *el, enum step_kind *out)
 	*out = STEP_MANUAL;
 	if (value == NULL)
 		return 0;
-	r = err_set(CER_ERR_FORMAT, "line %d: unknown step kind \"%s\"", el->line, (const char *)value);
+	r = CER_ERR_FORMAT;
 	for (size_t k = 0; k < KIND_COUNT; k++)
 		if (strcmp((const char *)value, kind_names[k]) == 0) {
 			*out = (enum step_kind)k;
 			r = 0;
 		}
+	/* The message is set only on failure: a known kind must not leave a stale error behind. */
+	if (r != 0)
+		r = err_set(CER_ERR_FORMAT, "line %d: unknown step kind \"%s\"", el->line, (const char *)value);
 	xmlFree(value);
 	return r;
 }
@@ -440,7 +457,8 @@ static int parse_rule_section(struct scenario *s, xmlNode **cursor, const char *
 	xmlNode *section, *inner, *signoff;
 	int r;
 
-	if ((r = xml_expect(cursor, NS, name, &section)) != 0 || (r = xml_check_attributes(section, no_attributes)) != 0)
+	if ((r = xml_expect(cursor, NS, name, &section)) != 0 ||
+	    (r = xml_check_attributes(section, no_attributes)) != 0)
 		return r;
 	inner = xml_children(section);
 	if ((r = xml_expect(&inner, NS, "signoff", &signoff)) != 0 || (r = parse_signoff(s, signoff, rule)) != 0)
@@ -484,9 +502,9 @@ static int parse_scenario_element(struct scenario *s, xmlNode *root, int allow_t
 	if ((r = xml_check_attributes(root, root_attrs)) != 0 || (r = xml_attribute(root, "version", 8, &version)) != 0)
 		return r;
 	r = strcmp(version, SCENARIO_VERSION) == 0
-		    ? 0
-		    : err_set(CER_ERR_UNSUPPORTED, "scenario format version \"%s\" (this build reads %s)", version,
-			      SCENARIO_VERSION);
+	            ? 0
+	            : err_set(CER_ERR_UNSUPPORTED, "scenario format version \"%s\" (this build reads %s)", version,
+	                      SCENARIO_VERSION);
 	free(version);
 	if (r != 0)
 		return r;
@@ -499,15 +517,17 @@ static int parse_scenario_element(struct scenario *s, xmlNode *root, int allow_t
 	}
 	memcpy(s->id, id, strlen(id) + 1);
 	free(id);
-	if ((r = take_text(&cursor, "title", SCENARIO_TEXT_MAX, &s->title)) != 0 || (r = parse_revision(&cursor, &s->revision)) != 0 ||
-	    (r = xml_expect(&cursor, NS, "roles", &el)) != 0 || (r = parse_roles(s, el)) != 0)
+	if ((r = take_text(&cursor, "title", SCENARIO_TEXT_MAX, &s->title)) != 0 ||
+	    (r = parse_revision(&cursor, &s->revision)) != 0 || (r = xml_expect(&cursor, NS, "roles", &el)) != 0 ||
+	    (r = parse_roles(s, el)) != 0)
 		return r;
 	if ((r = xml_optional(&cursor, NS, "roster", &el)) < 0)
 		return r;
 	if (r == 1 && (r = parse_roster(s, el)) != 0)
 		return r;
 	if (s->roster == NULL && !allow_template)
-		return err_set(CER_ERR_FORMAT, "no <roster>: this is a template; make a scenario with 'ceremony scenario make'");
+		return err_set(CER_ERR_FORMAT,
+		               "no <roster>: this is a template; make a scenario with 'ceremony scenario make'");
 	if ((r = xml_expect(&cursor, NS, "steps", &el)) != 0 || (r = parse_steps(s, el)) != 0 ||
 	    (r = parse_rule_section(s, &cursor, "restart", &s->restart_signoff)) != 0 ||
 	    (r = parse_rule_section(s, &cursor, "close", &s->close_signoff)) != 0)

@@ -101,10 +101,10 @@ struct scenario {
  * refuse (common/xml.h) and anything unknown; checks every reference (roles) while parsing.
  * `allow_template`: accept a document without a roster. */
 __attribute__((warn_unused_result)) int scenario_parse(struct scenario **out, const uint8_t *bytes, size_t len,
-						       int allow_template);
+                                                       int allow_template);
 /* Read and parse a file; errors are "FILE: line N: reason". */
 __attribute__((warn_unused_result)) int scenario_load(struct scenario **out, const char *path, int allow_template,
-						      struct buf *bytes_out);
+                                                      struct buf *bytes_out);
 void scenario_free(struct scenario *scenario);
 
 /* The meaning checks of `scenario check`, each a problem line appended to `problems` ("step X: ...").
@@ -119,10 +119,10 @@ int scenario_has_role(const struct scenario *scenario, size_t participant, size_
 /* Can these participants (distinct roster indexes) satisfy `rule`, each person counting for at
  * most one term? A bipartite matching, so the answer does not depend on the order of signers. */
 int signoff_rule_met(const struct scenario *scenario, const struct signoff_rule *rule, const size_t *participants,
-		     size_t count);
+                     size_t count);
 /* "2 witness + 1 keymaster" */
 __attribute__((warn_unused_result)) int signoff_rule_format(const struct scenario *scenario,
-							    const struct signoff_rule *rule, struct buf *out);
+                                                            const struct signoff_rule *rule, struct buf *out);
 /* Does `value` match the capture's pattern, whole? */
 int scenario_capture_matches(const struct scenario_capture *capture, const char *value);
 
@@ -132,7 +132,7 @@ const char *step_kind_name(enum step_kind kind);
  * KEY [comment]", '#' comments): the template's <id> becomes `id`, a <roster> goes after <roles>.
  * The result is parsed and must check clean (scenario_check) before it is returned in `out`. */
 __attribute__((warn_unused_result)) int scenario_make(const uint8_t *template_bytes, size_t template_len,
-						      const char *roster_text, size_t roster_len, const char *id,
-						      struct buf *out);
+                                                      const char *roster_text, size_t roster_len, const char *id,
+                                                      struct buf *out);
 
 #endif

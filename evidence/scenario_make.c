@@ -53,7 +53,8 @@ static int add_roster_line(xmlNode *roster, xmlNs *ns, const char *line, unsigne
 	}
 	if (participant == NULL) {
 		participant = xmlNewChild(roster, ns, (const xmlChar *)"participant", NULL);
-		if (participant == NULL || xmlNewProp(participant, (const xmlChar *)"id", (const xmlChar *)id) == NULL ||
+		if (participant == NULL ||
+		    xmlNewProp(participant, (const xmlChar *)"id", (const xmlChar *)id) == NULL ||
 		    xmlNewProp(participant, (const xmlChar *)"roles", (const xmlChar *)roles) == NULL)
 			return err_set(CER_ERR_NOMEM, "out of memory");
 	} else {
@@ -61,8 +62,8 @@ static int add_roster_line(xmlNode *roster, xmlNs *ns, const char *line, unsigne
 		int same = had != NULL && strcmp((const char *)had, roles) == 0;
 		xmlFree(had);
 		if (!same)
-			return err_set(CER_ERR_FORMAT, "roster line %u: %s is given other roles than on an earlier line", line_no,
-				       id);
+			return err_set(CER_ERR_FORMAT,
+			               "roster line %u: %s is given other roles than on an earlier line", line_no, id);
 	}
 	{
 		struct buf text = buf_make(1024);
@@ -116,7 +117,7 @@ static xmlNode *child_named(xmlNode *parent, const char *name)
 }
 
 int scenario_make(const uint8_t *template_bytes, size_t template_len, const char *roster_text, size_t roster_len,
-		  const char *id, struct buf *out)
+                  const char *id, struct buf *out)
 {
 	struct scenario *tmpl = NULL, *made = NULL;
 	struct buf problems = buf_make(65536);

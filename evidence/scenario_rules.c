@@ -8,13 +8,14 @@
 
 /* Kuhn's augmenting paths: can participant `p` take a slot, possibly moving others? */
 static int augment(const struct scenario *s, const size_t *slot_role, size_t slots, const size_t *people, size_t p,
-		   long *slot_owner, unsigned char *visited)
+                   long *slot_owner, unsigned char *visited)
 {
 	for (size_t k = 0; k < slots; k++) {
 		if (visited[k] || !scenario_has_role(s, people[p], slot_role[k]))
 			continue;
 		visited[k] = 1;
-		if (slot_owner[k] < 0 || augment(s, slot_role, slots, people, (size_t)slot_owner[k], slot_owner, visited)) {
+		if (slot_owner[k] < 0 ||
+		    augment(s, slot_role, slots, people, (size_t)slot_owner[k], slot_owner, visited)) {
 			slot_owner[k] = (long)p;
 			return 1;
 		}
@@ -22,7 +23,8 @@ static int augment(const struct scenario *s, const size_t *slot_role, size_t slo
 	return 0;
 }
 
-int signoff_rule_met(const struct scenario *s, const struct signoff_rule *rule, const size_t *participants, size_t count)
+int signoff_rule_met(const struct scenario *s, const struct signoff_rule *rule, const size_t *participants,
+                     size_t count)
 {
 	size_t slots = 0, matched = 0, *slot_role;
 	long *slot_owner;
@@ -30,7 +32,7 @@ int signoff_rule_met(const struct scenario *s, const struct signoff_rule *rule, 
 	int met;
 
 	for (size_t i = 0; i < rule->require_count; i++)
-		slots += rule->requires[i].count;
+	slots += rule->requires[i].count;
 	if (slots > count)
 		return 0; /* each person fills one slot at most */
 	slot_role = calloc(slots, sizeof(*slot_role));
@@ -42,7 +44,7 @@ int signoff_rule_met(const struct scenario *s, const struct signoff_rule *rule, 
 	}
 	for (size_t i = 0, k = 0; i < rule->require_count; i++)
 		for (unsigned c = 0; c < rule->requires[i].count; c++)
-			slot_role[k++] = rule->requires[i].role;
+	slot_role[k++] = rule->requires[i].role;
 	for (size_t k = 0; k < slots; k++)
 		slot_owner[k] = -1;
 	for (size_t p = 0; p < count; p++) {
@@ -63,7 +65,8 @@ int signoff_rule_format(const struct scenario *s, const struct signoff_rule *rul
 	int r = 0;
 
 	for (size_t i = 0; i < rule->require_count && r == 0; i++)
-		r = buf_printf(out, "%s%u %s", i ? " + " : "", rule->requires[i].count, s->roles[rule->requires[i].role]);
+		r = buf_printf(out, "%s%u %s", i ? " + " : "", rule->requires[i].count,
+		               s->roles[rule->requires[i].role]);
 	return r;
 }
 
@@ -72,18 +75,20 @@ static size_t rule_people(const struct signoff_rule *rule)
 	size_t total = 0;
 
 	for (size_t i = 0; i < rule->require_count; i++)
-		total += rule->requires[i].count;
+	total += rule->requires[i].count;
 	return total;
 }
 
 /* Problems of one rule: one person could meet it alone; or the roster cannot meet it. */
-static size_t check_rule(const struct scenario *s, const struct signoff_rule *rule, const char *where, struct buf *problems)
+static size_t check_rule(const struct scenario *s, const struct signoff_rule *rule, const char *where,
+                         struct buf *problems)
 {
 	size_t count = 0;
 
-	if (rule_people(rule) < 2 && buf_printf(problems, "%s: the sign-off rule can be met by one person alone "
-							  "(a ceremony needs at least two people on every record)\n",
-						where) == 0)
+	if (rule_people(rule) < 2 && buf_printf(problems,
+	                                        "%s: the sign-off rule can be met by one person alone "
+	                                        "(a ceremony needs at least two people on every record)\n",
+	                                        where) == 0)
 		count++;
 	if (s->roster != NULL) {
 		size_t *everyone = calloc(s->roster->participant_count, sizeof(*everyone));
@@ -94,8 +99,9 @@ static size_t check_rule(const struct scenario *s, const struct signoff_rule *ru
 		if (!signoff_rule_met(s, rule, everyone, s->roster->participant_count)) {
 			struct buf text = buf_make(1024);
 			if (signoff_rule_format(s, rule, &text) == 0 &&
-			    buf_printf(problems, "%s: the sign-off rule (%s, distinct people) cannot be met by the roster\n",
-				       where, (const char *)text.data) == 0)
+			    buf_printf(problems,
+			               "%s: the sign-off rule (%s, distinct people) cannot be met by the roster\n",
+			               where, (const char *)text.data) == 0)
 				count++;
 			buf_free(&text);
 		}
@@ -114,13 +120,15 @@ size_t scenario_check(const struct scenario *s, struct buf *problems)
 		int holder = 0;
 		snprintf(where, sizeof(where), "step %s (line %u)", st->id, st->line);
 		count += check_rule(s, &st->signoff, where, problems);
-		if (st->kind != STEP_MANUAL && buf_printf(problems, "%s: kind %s is reserved for the vault, not supported yet\n",
-							  where, step_kind_name(st->kind)) == 0)
+		if (st->kind != STEP_MANUAL &&
+		    buf_printf(problems, "%s: kind %s is reserved for the vault, not supported yet\n", where,
+		               step_kind_name(st->kind)) == 0)
 			count++;
 		for (size_t p = 0; s->roster != NULL && p < s->roster->participant_count; p++)
 			holder |= scenario_has_role(s, p, st->role);
 		if (s->roster != NULL && !holder &&
-		    buf_printf(problems, "%s: nobody in the roster holds the acting role %s\n", where, s->roles[st->role]) == 0)
+		    buf_printf(problems, "%s: nobody in the roster holds the acting role %s\n", where,
+		               s->roles[st->role]) == 0)
 			count++;
 	}
 	count += check_rule(s, &s->restart_signoff, "restart", problems);

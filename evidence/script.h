@@ -18,8 +18,8 @@
 struct script_state {
 	const struct scenario *scenario; /* borrowed */
 	uint32_t session;
-	size_t next_step;  /* index of the step the session expects next */
-	int invalidated;   /* an incident ended this session: only restart is accepted */
+	size_t next_step; /* index of the step the session expects next */
+	int invalidated; /* an incident ended this session: only restart is accepted */
 	int closed;
 	size_t incidents;
 	size_t restarts;
@@ -38,13 +38,13 @@ void script_start(struct script_state *state, const struct scenario *scenario);
  * and advance the state. Returns 0 when it conforms; otherwise 1 with *violation set (the state
  * still advances as the record's type says, so later records are judged sensibly). */
 int script_apply(struct script_state *state, const struct record *record, const size_t *signers, size_t signer_count,
-		 struct script_violation *violation);
+                 struct script_violation *violation);
 
 /* Check only the sign-offs of a record of `type` at step `step` (-1 for incident, restart,
  * close): every signer must be allowed, and (when `complete`) the rule met. Used by the recorder
  * to decide between pending and commit. Returns 0, or 1 with *violation. */
 int script_check_signoffs(const struct script_state *state, enum record_type type, long step, const size_t *signers,
-			  size_t signer_count, int complete, struct script_violation *violation);
+                          size_t signer_count, int complete, struct script_violation *violation);
 
 /* The sign-off rule of a record type at the current state (NULL for incidents: anyone may sign). */
 const struct signoff_rule *script_rule(const struct script_state *state, enum record_type type, long step);

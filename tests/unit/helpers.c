@@ -201,3 +201,97 @@ char *test_findings_text(const struct findings *f)
 	fclose(out);
 	return text;
 }
+
+/* ---- scenarios ---- */
+
+char *test_replace(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *out = NULL;
+
+	cr_assert(at != NULL, "test set-up: \"%s\" is not in the text", from);
+	cr_assert(asprintf(&out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) > 0);
+	return out;
+}
+
+/* The test scenario. Line numbers matter to the tests: keep them in the comments. */
+static const char
+        TEST_SCENARIO_XML
+                [] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" /* 1 */
+                     "<!-- the scenario of the unit tests -->\n" /* 2 */
+                     "<scenario xmlns=\"urn:ceremony:scenario:1\" version=\"1\">\n" /* 3 */
+                     "  <id>test-1</id>\n" /* 4 */
+                     "  <title>Unit test ceremony</title>\n" /* 5 */
+                     "  <revision>3</revision>\n" /* 6 */
+                     "  <roles>\n" /* 7 */
+                     "    <role id=\"lead\">Lead</role>\n" /* 8 */
+                     "    <role id=\"keymaster\">Key master</role>\n" /* 9 */
+                     "    <role id=\"witness\">Witness</role>\n" /* 10 */
+                     "  </roles>\n" /* 11 */
+                     "  <roster>\n" /* 12 */
+                     "    <participant id=\"alice\" roles=\"lead witness\"><key>@ALICE@</key></participant>\n" /* 13 */
+                     "    <participant id=\"bob\" roles=\"keymaster witness\"><key>@BOB@</key></participant>\n" /* 14 */
+                     "    <participant id=\"carol\" roles=\"keymaster\">\n" /* 15 */
+                     "      <key>@CAROL@</key>\n" /* 16 */
+                     "      <key>@CAROL2@ carol's second key</key>\n" /* 17 */
+                     "    </participant>\n" /* 18 */
+                     "  </roster>\n" /* 19 */
+                     "  <steps>\n" /* 20 */
+                     "    <step id=\"room\" role=\"lead\">\n" /* 21 */
+                     "      <title>Check the room</title>\n" /* 22 */
+                     "      <instructions>Look around.\nTwice.</instructions>\n" /* 23, 24 */
+                     "      <signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
+                     "count=\"1\"/></signoff>\n" /* 25 */
+                     "      <capture name=\"serial\" pattern=\"TEB-[0-9]{6}\">Bag serial</capture>\n" /* 26 */
+                     "    </step>\n" /* 27 */
+                     "    <step id=\"open\" role=\"keymaster\" kind=\"manual\" confirm=\"true\">\n" /* 28 */
+                     "      <title>Open the bag</title>\n" /* 29 */
+                     "      <instructions>Cut it.</instructions>\n" /* 30 */
+                     "      <signoff><require role=\"keymaster\" count=\"2\"/><require role=\"witness\" "
+                     "count=\"1\"/></signoff>\n" /* 31 */
+                     "      <attach name=\"photo\" store=\"true\">Photo</attach>\n" /* 32 */
+                     "      <attach name=\"log\">Log</attach>\n" /* 33 */
+                     "    </step>\n" /* 34 */
+                     "    <step id=\"check\" role=\"lead\">\n" /* 35 */
+                     "      <title>Check</title>\n" /* 36 */
+                     "      <instructions>Compare.</instructions>\n" /* 37 */
+                     "      <signoff><require role=\"witness\" count=\"1\"/><require role=\"keymaster\" "
+                     "count=\"1\"/></signoff>\n" /* 38 */
+                     "      <capture name=\"fp\" pattern=\"[0-9a-f]{64}\">Fingerprint</capture>\n" /* 39 */
+                     "    </step>\n" /* 40 */
+                     "  </steps>\n" /* 41 */
+                     "  <restart><signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
+                     "count=\"1\"/></signoff></restart>\n" /* 42 */
+                     "  <close><signoff><require role=\"lead\" count=\"1\"/><require role=\"keymaster\" "
+                     "count=\"2\"/></signoff></close>\n" /* 43 */
+                     "</scenario>\n"; /* 44 */
+
+char *test_scenario_xml(const struct test_keys *k)
+{
+	static const char *const marks[] = {
+	        [TEST_ALICE] = "@ALICE@", [TEST_BOB] = "@BOB@", [TEST_CAROL] = "@CAROL@", [TEST_CAROL2] = "@CAROL2@"};
+	char *text = strdup(TEST_SCENARIO_XML);
+
+	cr_assert(text != NULL);
+	for (int i = TEST_ALICE; i <= TEST_CAROL2; i++) {
+		struct buf line = buf_make(1024);
+		char *next;
+		cr_assert_eq(sshkey_public_format_line(&k->key[i]->public_key, &line), 0, "%s", err_message());
+		next = test_replace(text, marks[i], (const char *)line.data);
+		free(text);
+		text = next;
+		buf_free(&line);
+	}
+	return text;
+}
+
+struct scenario *test_scenario_make(const struct test_keys *k)
+{
+	char *text = test_scenario_xml(k);
+	struct scenario *s = NULL;
+
+	cr_assert_eq(scenario_parse(&s, (const uint8_t *)text, strlen(text), 0), 0, "scenario_parse: %s",
+	             err_message());
+	free(text);
+	return s;
+}

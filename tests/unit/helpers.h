@@ -69,4 +69,23 @@ int test_has_finding(const struct findings *f, const char *code);
 /* All findings as text (one per line), for failure messages; caller frees. */
 char *test_findings_text(const struct findings *f);
 
+/* ---- scenarios (tests of evidence/scenario and evidence/script) ---- */
+
+#include "evidence/scenario.h"
+
+/* A copy of `text` with the first occurrence of `from` replaced by `to` (asserts there is one);
+ * caller frees. */
+char *test_replace(const char *text, const char *from, const char *to);
+
+/* The test scenario "test-1" (helpers.c shows it, line by line): roles lead, keymaster, witness;
+ * the roster of test_roster_make with roles: alice (lead witness), bob (keymaster witness), carol
+ * (keymaster, two keys); steps
+ *   room   acted by lead,      lead:1 + witness:1,       capture serial TEB-[0-9]{6}
+ *   open   acted by keymaster, keymaster:2 + witness:1,  confirm, attach photo (stored), attach log
+ *   check  acted by lead,      witness:1 + keymaster:1,  capture fp [0-9a-f]{64}
+ * restart lead:1 + witness:1; close lead:1 + keymaster:2. Caller frees the text. */
+char *test_scenario_xml(const struct test_keys *k);
+/* The same, parsed (asserts success); free with scenario_free(). */
+struct scenario *test_scenario_make(const struct test_keys *k);
+
 #endif
