@@ -215,56 +215,55 @@ char *test_replace(const char *text, const char *from, const char *to)
 }
 
 /* The test scenario. Line numbers matter to the tests: keep them in the comments. */
-static const char
-        TEST_SCENARIO_XML
-                [] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" /* 1 */
-                     "<!-- the scenario of the unit tests -->\n" /* 2 */
-                     "<scenario xmlns=\"urn:ceremony:scenario:1\" version=\"1\">\n" /* 3 */
-                     "  <id>test-1</id>\n" /* 4 */
-                     "  <title>Unit test ceremony</title>\n" /* 5 */
-                     "  <revision>3</revision>\n" /* 6 */
-                     "  <roles>\n" /* 7 */
-                     "    <role id=\"lead\">Lead</role>\n" /* 8 */
-                     "    <role id=\"keymaster\">Key master</role>\n" /* 9 */
-                     "    <role id=\"witness\">Witness</role>\n" /* 10 */
-                     "  </roles>\n" /* 11 */
-                     "  <roster>\n" /* 12 */
-                     "    <participant id=\"alice\" roles=\"lead witness\"><key>@ALICE@</key></participant>\n" /* 13 */
-                     "    <participant id=\"bob\" roles=\"keymaster witness\"><key>@BOB@</key></participant>\n" /* 14 */
-                     "    <participant id=\"carol\" roles=\"keymaster\">\n" /* 15 */
-                     "      <key>@CAROL@</key>\n" /* 16 */
-                     "      <key>@CAROL2@ carol's second key</key>\n" /* 17 */
-                     "    </participant>\n" /* 18 */
-                     "  </roster>\n" /* 19 */
-                     "  <steps>\n" /* 20 */
-                     "    <step id=\"room\" role=\"lead\">\n" /* 21 */
-                     "      <title>Check the room</title>\n" /* 22 */
-                     "      <instructions>Look around.\nTwice.</instructions>\n" /* 23, 24 */
-                     "      <signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
-                     "count=\"1\"/></signoff>\n" /* 25 */
-                     "      <capture name=\"serial\" pattern=\"TEB-[0-9]{6}\">Bag serial</capture>\n" /* 26 */
-                     "    </step>\n" /* 27 */
-                     "    <step id=\"open\" role=\"keymaster\" kind=\"manual\" confirm=\"true\">\n" /* 28 */
-                     "      <title>Open the bag</title>\n" /* 29 */
-                     "      <instructions>Cut it.</instructions>\n" /* 30 */
-                     "      <signoff><require role=\"keymaster\" count=\"2\"/><require role=\"witness\" "
-                     "count=\"1\"/></signoff>\n" /* 31 */
-                     "      <attach name=\"photo\" store=\"true\">Photo</attach>\n" /* 32 */
-                     "      <attach name=\"log\">Log</attach>\n" /* 33 */
-                     "    </step>\n" /* 34 */
-                     "    <step id=\"check\" role=\"lead\">\n" /* 35 */
-                     "      <title>Check</title>\n" /* 36 */
-                     "      <instructions>Compare.</instructions>\n" /* 37 */
-                     "      <signoff><require role=\"witness\" count=\"1\"/><require role=\"keymaster\" "
-                     "count=\"1\"/></signoff>\n" /* 38 */
-                     "      <capture name=\"fp\" pattern=\"[0-9a-f]{64}\">Fingerprint</capture>\n" /* 39 */
-                     "    </step>\n" /* 40 */
-                     "  </steps>\n" /* 41 */
-                     "  <restart><signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
-                     "count=\"1\"/></signoff></restart>\n" /* 42 */
-                     "  <close><signoff><require role=\"lead\" count=\"1\"/><require role=\"keymaster\" "
-                     "count=\"2\"/></signoff></close>\n" /* 43 */
-                     "</scenario>\n"; /* 44 */
+static const char TEST_SCENARIO_XML[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" /* 1 */
+        "<!-- the scenario of the unit tests -->\n" /* 2 */
+        "<scenario xmlns=\"urn:ceremony:scenario:1\" version=\"1\">\n" /* 3 */
+        "  <id>test-1</id>\n" /* 4 */
+        "  <title>Unit test ceremony</title>\n" /* 5 */
+        "  <revision>3</revision>\n" /* 6 */
+        "  <roles>\n" /* 7 */
+        "    <role id=\"lead\">Lead</role>\n" /* 8 */
+        "    <role id=\"keymaster\">Key master</role>\n" /* 9 */
+        "    <role id=\"witness\">Witness</role>\n" /* 10 */
+        "  </roles>\n" /* 11 */
+        "  <roster>\n" /* 12 */
+        "    <participant id=\"alice\" roles=\"lead witness\"><key>@ALICE@</key></participant>\n" /* 13 */
+        "    <participant id=\"bob\" roles=\"keymaster witness\"><key>@BOB@</key></participant>\n" /* 14 */
+        "    <participant id=\"carol\" roles=\"keymaster\">\n" /* 15 */
+        "      <key>@CAROL@</key>\n" /* 16 */
+        "      <key>@CAROL2@ carol's second key</key>\n" /* 17 */
+        "    </participant>\n" /* 18 */
+        "  </roster>\n" /* 19 */
+        "  <steps>\n" /* 20 */
+        "    <step id=\"room\" role=\"lead\">\n" /* 21 */
+        "      <title>Check the room</title>\n" /* 22 */
+        "      <instructions>Look around.\nTwice.</instructions>\n" /* 23, 24 */
+        "      <signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
+        "count=\"1\"/></signoff>\n" /* 25 */
+        "      <capture name=\"serial\" pattern=\"TEB-[0-9]{6}\">Bag serial</capture>\n" /* 26 */
+        "    </step>\n" /* 27 */
+        "    <step id=\"open\" role=\"keymaster\" kind=\"manual\" confirm=\"true\">\n" /* 28 */
+        "      <title>Open the bag</title>\n" /* 29 */
+        "      <instructions>Cut it.</instructions>\n" /* 30 */
+        "      <signoff><require role=\"keymaster\" count=\"2\"/><require role=\"witness\" "
+        "count=\"1\"/></signoff>\n" /* 31 */
+        "      <attach name=\"photo\" store=\"true\">Photo</attach>\n" /* 32 */
+        "      <attach name=\"log\">Log</attach>\n" /* 33 */
+        "    </step>\n" /* 34 */
+        "    <step id=\"check\" role=\"lead\">\n" /* 35 */
+        "      <title>Check</title>\n" /* 36 */
+        "      <instructions>Compare.</instructions>\n" /* 37 */
+        "      <signoff><require role=\"witness\" count=\"1\"/><require role=\"keymaster\" "
+        "count=\"1\"/></signoff>\n" /* 38 */
+        "      <capture name=\"fp\" pattern=\"[0-9a-f]{64}\">Fingerprint</capture>\n" /* 39 */
+        "    </step>\n" /* 40 */
+        "  </steps>\n" /* 41 */
+        "  <restart><signoff><require role=\"lead\" count=\"1\"/><require role=\"witness\" "
+        "count=\"1\"/></signoff></restart>\n" /* 42 */
+        "  <close><signoff><require role=\"lead\" count=\"1\"/><require role=\"keymaster\" "
+        "count=\"2\"/></signoff></close>\n" /* 43 */
+        "</scenario>\n"; /* 44 */
 
 char *test_scenario_xml(const struct test_keys *k)
 {
