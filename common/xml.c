@@ -1,6 +1,7 @@
 #include "common/xml.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <libxml/parser.h>
@@ -48,6 +49,21 @@ static int same_name(const xmlNode *node, const char *ns, const char *name)
 	       strcmp((const char *)node->name, name) == 0;
 }
 
+/* The first error of the current parse (structured error handlers are per thread in libxml2). */
+static _Thread_local struct {
+	char message[256];
+	int line;
+} first_error;
+
+static void keep_first_error(void *ctx, xmlErrorPtr e)
+{
+	(void)ctx;
+	if (first_error.message[0] == '\0' && e != NULL && e->message != NULL) {
+		snprintf(first_error.message, sizeof(first_error.message), "%s", e->message);
+		first_error.line = e->line;
+	}
+}
+
 int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *ns, const char *root_name,
                      int allow_comments)
 {
@@ -65,13 +81,20 @@ int xml_parse_strict(xmlDoc **out, const uint8_t *data, size_t len, const char *
 	ctxt = xmlNewParserCtxt();
 	if (ctxt == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
+	/* The first error is the one that says what is wrong; libxml2 keeps only the last. */
+	memset(&first_error, 0, sizeof(first_error));
+	xmlSetStructuredErrorFunc(&first_error, keep_first_error);
 	doc = xmlCtxtReadMemory(ctxt, (const char *)data, (int)len, NULL, "UTF-8", options);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (doc == NULL || !ctxt->wellFormed) {
-		const xmlError *e = xmlCtxtGetLastError(ctxt);
-		const char *why = e && e->message ? e->message : "not well-formed XML";
+		const xmlError *e = first_error.message[0] ? NULL : xmlCtxtGetLastError(ctxt);
+		const char *why = first_error.message[0] ? first_error.message
+		                  : e && e->message      ? e->message
+		                                         : "not well-formed XML";
+		int line = first_error.message[0] ? first_error.line : e ? e->line : 0;
 		/* libxml2 messages may hold several lines ("...\nBytes: 0x.."); ours are one: keep the first.
 		 * (err_set turns control characters into '?', so this must be cut before, not after.) */
-		r = err_set(CER_ERR_FORMAT, "line %d: %.*s", e ? e->line : 0, (int)strcspn(why, "\n"), why);
+		r = err_set(CER_ERR_FORMAT, "line %d: %.*s", line, (int)strcspn(why, "\n"), why);
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);

@@ -382,4 +382,10 @@ pass "a CDATA section, a processing instruction, a NUL byte, invalid UTF-8: each
 for f in unknown-element unknown-child unknown-attribute duplicate-step unknown-role unknown-require-role; do schema_refuses "$H/$f.xml"; done
 pass "xmllint --schema scenario.xsd refuses the unknown element, attribute, duplicate id and unknown role too"
 
+# The first error is the one reported: a mismatched tag on line 3 is not reported at the end.
+printf '<?xml version="1.0"?>\n<scenario xmlns="urn:ceremony:scenario:1" version="1">\n<id>a <b> c</id>\n<title>t</title>\n\n\n\n</scenario>\n' >"$T/first-error.xml"
+run_expect 2 "$CEREMONY" scenario check "$T/first-error.xml"
+err_one_line; err_has "first-error.xml: line 3: Opening and ending tag mismatch"
+pass "a malformed document is reported at its first error's line"
+
 finish
