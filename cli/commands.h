@@ -25,6 +25,7 @@ int cmd_incident(int argc, char **argv);
 int cmd_restart(int argc, char **argv);
 int cmd_close(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_vault(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

@@ -26,6 +26,7 @@ static const struct command commands[] = {
         {"close", cmd_close, "the closing record, and the closing hash"},
         {"run", cmd_run, "the guided ceremony on a terminal"},
         {"log", cmd_evidence_log, "the history, for people"},
+        {"vault", cmd_vault, "the vault: init, status, check-share (the vault process comes next)"},
         {"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
         {"evidence", cmd_evidence, "low level: create a repository, append signed records"},
         {"keygen", cmd_keygen, "make a throwaway Ed25519 key file for tests and demos"},
