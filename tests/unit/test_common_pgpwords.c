@@ -80,9 +80,9 @@ static size_t read_vectors(struct vector *out, size_t max)
 		cr_assert_lt(strlen(line), sizeof(out[n].message));
 		cr_assert_eq(strlen(bar1 + 1), SHA256_HEX_CHARS);
 		cr_assert_lt(strlen(bar2 + 1), sizeof(out[n].words));
-		strcpy(out[n].message, line);
-		strcpy(out[n].hex, bar1 + 1);
-		strcpy(out[n].words, bar2 + 1);
+		snprintf(out[n].message, sizeof(out[n].message), "%s", line);
+		snprintf(out[n].hex, sizeof(out[n].hex), "%s", bar1 + 1);
+		snprintf(out[n].words, sizeof(out[n].words), "%s", bar2 + 1);
 		n++;
 	}
 	fclose(f);

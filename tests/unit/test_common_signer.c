@@ -573,14 +573,14 @@ static struct fake_agent *fake_start(enum fake_mode mode)
 
 	cr_assert_not_null(fa);
 	fa->mode = mode;
-	strcpy(fa->dir, "/tmp/cer-fake.XXXXXX");
+	snprintf(fa->dir, sizeof(fa->dir), "%s", "/tmp/cer-fake.XXXXXX");
 	cr_assert_not_null(mkdtemp(fa->dir));
 	snprintf(fa->path, sizeof(fa->path), "%s/agent.sock", fa->dir);
 	fa->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(fa->listen_fd, 0);
 	memset(&addr, 0, sizeof(addr));
 	addr.sun_family = AF_UNIX;
-	strcpy(addr.sun_path, fa->path);
+	snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", fa->path);
 	cr_assert_eq(bind(fa->listen_fd, (struct sockaddr *)&addr, sizeof(addr)), 0, "bind: %s", strerror(errno));
 	cr_assert_eq(listen(fa->listen_fd, 8), 0);
 	cr_assert_eq(pthread_create(&fa->thread, NULL, fake_serve, fa), 0);

@@ -57,15 +57,15 @@ static struct record *step_struct(void)
 	struct record *rec = NULL;
 
 	cr_assert_eq(record_new(&rec), 0);
-	strcpy(rec->ceremony, "demo-1");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "demo-1");
 	cr_assert_eq(hex_decode_exact(SCENARIO_HEX, 64, rec->scenario_sha256, 32), 0);
 	cr_assert_eq(hex_decode_exact(PREVIOUS_HEX, 64, rec->previous_sha256, 32), 0);
 	rec->session = 1;
 	rec->sequence = 3;
-	strcpy(rec->step, "witness.check");
+	snprintf(rec->step, sizeof(rec->step), "%s", "witness.check");
 	rec->type = RECORD_STEP;
-	strcpy(rec->time, "2025-01-02T03:04:05Z");
-	strcpy(rec->actor, "alice");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:04:05Z");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "alice");
 	cr_assert_eq(record_add_value(rec, "fingerprint", "SHA256:x <y> & \"q\" 's'"), 0, "%s", err_message());
 	cr_assert_eq(record_add_value(rec, "count", "42"), 0, "%s", err_message());
 	rec->note = strdup("a note\nover two lines\twith a tab");
@@ -233,12 +233,12 @@ Test(record_roundtrip, genesis_keys_of_one_person_given_apart_are_grouped)
 
 	/* carol's keys added with bob's in between: serialized under one <participant>. */
 	cr_assert_eq(record_new(&rec), 0);
-	strcpy(rec->ceremony, "c");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "c");
 	rec->session = 1;
-	strcpy(rec->step, "begin");
+	snprintf(rec->step, sizeof(rec->step), "%s", "begin");
 	rec->type = RECORD_GENESIS;
-	strcpy(rec->time, "2025-01-02T03:04:05Z");
-	strcpy(rec->actor, "carol");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:04:05Z");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "carol");
 	cr_assert_eq(roster_new(&rec->roster), 0);
 	cr_assert_eq(roster_add_key(rec->roster, "carol", &keys.key[TEST_CAROL]->public_key), 0);
 	cr_assert_eq(roster_add_key(rec->roster, "bob", &keys.key[TEST_BOB]->public_key), 0);
@@ -272,7 +272,7 @@ Test(record_roundtrip, close_with_a_note_and_no_values)
 	rec->value_count = 0;
 	rec->type = RECORD_CLOSE;
 	rec->sequence = 99999999; /* the largest sequence number */
-	strcpy(rec->step, "close");
+	snprintf(rec->step, sizeof(rec->step), "%s", "close");
 	cr_assert_eq(record_serialize(rec, &out), 0, "%s", err_message());
 	cr_assert_not_null(strstr((const char *)out.data, "<type>close</type>"));
 	back = parse_ok(out.data, out.len);
@@ -337,12 +337,12 @@ Test(record_roundtrip, serialize_refuses_what_parse_would_refuse)
 	cr_assert_eq(record_serialize(rec, &out), CER_ERR_USAGE);
 	cr_assert_not_null(strstr(err_message(), "genesis record is sequence 0"), "%s", err_message());
 	rec->type = RECORD_STEP;
-	strcpy(rec->time, "2025-01-02 03:04:05Z");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02 03:04:05Z");
 	cr_assert_eq(record_serialize(rec, &out), CER_ERR_USAGE);
-	strcpy(rec->time, "2025-01-02T03:04:05Z");
-	strcpy(rec->ceremony, "Demo");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:04:05Z");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "Demo");
 	cr_assert_eq(record_serialize(rec, &out), CER_ERR_USAGE);
-	strcpy(rec->ceremony, "demo");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "demo");
 	rec->sequence = 0;
 	rec->type = RECORD_GENESIS;
 	cr_assert_eq(record_serialize(rec, &out), CER_ERR_USAGE, "a genesis record without a roster");
@@ -462,7 +462,10 @@ Test(record_refuse, missing_field)
 	{
 		/* everything after <actor> gone: the payload is missing at the end */
 		char *text = strdup(STEP_XML);
-		strcpy(strstr(text, "  <payload>"), "</record>\n");
+		{
+			char *at = strstr(text, "  <payload>");
+			memcpy(at, "</record>\n", sizeof("</record>\n"));
+		}
 		refuse(text, strlen(text), CER_ERR_FORMAT, "missing element <payload>");
 		free(text);
 	}

@@ -115,10 +115,10 @@ static struct record *next_record(struct evidence_store *store, enum record_type
 
 	cr_assert_eq(record_new(&rec), 0);
 	cr_assert_eq(evidence_prepare_next(store, rec), 0, "%s", err_message());
-	strcpy(rec->step, type == RECORD_CLOSE ? "close" : "step");
+	snprintf(rec->step, sizeof(rec->step), "%s", type == RECORD_CLOSE ? "close" : "step");
 	rec->type = type;
-	strcpy(rec->time, "2025-01-02T03:04:05Z");
-	strcpy(rec->actor, "alice");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:04:05Z");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "alice");
 	return rec;
 }
 
@@ -436,7 +436,7 @@ Test(store_refuse, other_ceremony_id)
 
 	fixture_open(&f, 1, 0);
 	rec = next_record(f.store, RECORD_STEP);
-	strcpy(rec->ceremony, "another");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "another");
 	expect_refused(&f, rec, alice_bob(), 2, keys.signer[TEST_ALICE], CER_ERR_REFUSED,
 	               "record is for ceremony \"another\", the repository holds \"refusals\"");
 	record_free(rec);
@@ -542,7 +542,7 @@ Test(store_refuse, actor_not_in_roster)
 
 	fixture_open(&f, 1, 0);
 	rec = next_record(f.store, RECORD_STEP);
-	strcpy(rec->actor, "mallory");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "mallory");
 	expect_refused(&f, rec, alice_bob(), 2, keys.signer[TEST_ALICE], CER_ERR_REFUSED,
 	               "actor \"mallory\" is not in the roster");
 	record_free(rec);
@@ -571,13 +571,13 @@ Test(store_refuse, first_record_must_be_a_proper_genesis)
 	cr_assert_eq(evidence_store_create(&store, repo_dir), 0);
 	/* a step record first */
 	cr_assert_eq(record_new(&rec), 0);
-	strcpy(rec->ceremony, "c");
+	snprintf(rec->ceremony, sizeof(rec->ceremony), "%s", "c");
 	rec->session = 1;
 	rec->sequence = 1;
-	strcpy(rec->step, "s");
+	snprintf(rec->step, sizeof(rec->step), "%s", "s");
 	rec->type = RECORD_STEP;
-	strcpy(rec->time, "2025-01-02T03:04:05Z");
-	strcpy(rec->actor, "alice");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:04:05Z");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "alice");
 	serialize(rec, &bytes);
 	assert_error(evidence_append(store, bytes.data, bytes.len, alice_bob(), 2, keys.signer[TEST_ALICE], 0, NULL),
 	             CER_ERR_REFUSED, "the first record must be the genesis record");
@@ -767,10 +767,10 @@ static void append_forever(const char *repo_dir, const char *writer)
 		if ((r = evidence_store_lock(store, 10000)) != 0 || (r = record_new(&rec)) != 0 ||
 		    (r = evidence_prepare_next(store, rec)) != 0)
 			goto fail;
-		strcpy(rec->step, "step");
+		snprintf(rec->step, sizeof(rec->step), "%s", "step");
 		rec->type = RECORD_STEP;
 		record_time_now(rec->time);
-		strcpy(rec->actor, "bob");
+		snprintf(rec->actor, sizeof(rec->actor), "%s", "bob");
 		snprintf(value, sizeof(value), "%u", i);
 		buf_reset(&bytes);
 		if ((r = record_add_value(rec, "writer", writer)) != 0 ||
@@ -867,10 +867,10 @@ static void append_some(const char *repo_dir, const char *writer, int explicit_l
 		if ((explicit_lock && (r = evidence_store_lock(store, 30000)) != 0) || (r = record_new(&rec)) != 0 ||
 		    (r = evidence_prepare_next(store, rec)) != 0)
 			goto fail;
-		strcpy(rec->step, "step");
+		snprintf(rec->step, sizeof(rec->step), "%s", "step");
 		rec->type = RECORD_STEP;
 		record_time_now(rec->time);
-		strcpy(rec->actor, "bob");
+		snprintf(rec->actor, sizeof(rec->actor), "%s", "bob");
 		snprintf(value, sizeof(value), "%u", i);
 		buf_reset(&bytes);
 		if ((r = record_add_value(rec, "writer", writer)) != 0 ||
@@ -915,7 +915,7 @@ static void assert_both_writers(const char *repo_dir)
 		cr_assert_eq(record_parse(&rec, bytes.data, bytes.len), 0);
 		cr_assert_eq(rec->value_count, 2);
 		w = rec->values[0].value[0] - 'a';
-		i = atoi(rec->values[1].value);
+		i = (int)strtol(rec->values[1].value, NULL, 10);
 		cr_assert(w >= 0 && w < 2 && i >= 0 && i < WRITER_RECORDS, "record %u: %s/%s", s, rec->values[0].value,
 		          rec->values[1].value);
 		seen[w][i]++;

@@ -356,10 +356,10 @@ static void next_record_bytes(const struct buf *previous, uint32_t sequence, enu
 	sha256_digest(previous->data, previous->len, rec->previous_sha256);
 	rec->session = prev->session;
 	rec->sequence = sequence;
-	strcpy(rec->step, type == RECORD_CLOSE ? "close" : "step");
+	snprintf(rec->step, sizeof(rec->step), "%s", type == RECORD_CLOSE ? "close" : "step");
 	rec->type = type;
-	strcpy(rec->time, "2025-01-02T03:05:00Z");
-	strcpy(rec->actor, "alice");
+	snprintf(rec->time, sizeof(rec->time), "%s", "2025-01-02T03:05:00Z");
+	snprintf(rec->actor, sizeof(rec->actor), "%s", "alice");
 	if (value != NULL)
 		cr_assert_eq(record_add_value(rec, "n", value), 0);
 	buf_reset(out);
