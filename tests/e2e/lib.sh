@@ -38,7 +38,7 @@ err_has() { grep -qF -- "$1" "$T/err" || { cat "$T/err" >&2; fail "stderr lacks:
 # Errors are one line: "ceremony: <what>: <why>".
 err_one_line() {
 	[ "$(wc -l <"$T/err")" -eq 1 ] || { cat "$T/err" >&2; fail "stderr is not one line"; }
-	grep -q '^ceremony: ' "$T/err" || fail "stderr does not start with 'ceremony: '"
+	grep -Eq '^ceremony(-verify)?: ' "$T/err" || fail "stderr does not start with 'ceremony: '"
 }
 
 # keygen NAME [COMMENT]: an Ed25519 key made by stock ssh-keygen at $T/keys/NAME.

@@ -53,4 +53,18 @@ run_expect 2 "$CEREMONY" keygen -f "$T/k"
 err_one_line; err_has "File exists"
 pass "keygen writes a key ssh-keygen reads, mode 0600, never overwrites"
 
+# The auditor's verifier is its own binary and cannot touch a secret: no vault code in it.
+VERIFY=${CEREMONY_VERIFY_BIN:?CEREMONY_VERIFY_BIN must name ceremony-verify}
+nm "$CEREMONY" | grep -qE ' T (vault_|shamir_|sharefile_|keystore_)' || fail "the check below would prove nothing"
+if nm "$VERIFY" | grep -E ' [TtDdBbRr] (vault_|shamir_|sharefile_|keystore_|audit_key_|passphrase_)'; then
+	fail "ceremony-verify links vault code"
+fi
+run_expect 0 "$VERIFY" --version
+out_has "ceremony-verify"
+run_expect 0 "$VERIFY" --help
+out_has "usage: ceremony verify"
+run_expect 2 "$VERIFY" -e "$T/missing"
+err_one_line
+pass "ceremony-verify is the verifier alone: no vault symbol in it"
+
 finish
