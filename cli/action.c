@@ -18,7 +18,15 @@ int action_open(const char *dir, const char *const *keys, size_t key_count, stru
 		return r;
 	if ((r = ceremony_open(c, dir)) != 0)
 		signer_set_close(signers);
+	else
+		action_warn(*c);
 	return r;
+}
+
+void action_warn(const struct ceremony *c)
+{
+	if (c->discarded_pending[0] != '\0')
+		fprintf(stderr, "ceremony: warning: %s\n", c->discarded_pending);
 }
 
 int print_digest_words(const char *label, const uint8_t digest[32])

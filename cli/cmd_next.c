@@ -1,6 +1,7 @@
 /* ceremony next: where the ceremony stands, from the repository alone. */
 #include <stdio.h>
 
+#include "cli/action.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
@@ -71,6 +72,7 @@ int cmd_next(int argc, char **argv)
 	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 ||
 	    (r = ceremony_open(&c, cli_value(&args, OPT_EVIDENCE))) != 0)
 		return r;
+	action_warn(c);
 	printf("ceremony %s, scenario %s revision %u: %u record%s, session %u\n", c->genesis->ceremony, c->scenario->id,
 	       c->scenario->revision, c->tip.sequence + 1, c->tip.sequence ? "s" : "", c->state.session);
 	next = ceremony_next_step(c);

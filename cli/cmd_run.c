@@ -257,6 +257,7 @@ static enum answer run_once(const char *dir, int *finished)
 		return ANSWER_QUIT;
 	}
 	memset(&p, 0, sizeof(p));
+	action_warn(c);
 	next = ceremony_next_step(c);
 	printf("\n== %s (%s), session %u, %u records\n", c->scenario->title, c->genesis->ceremony, c->state.session,
 	       c->tip.sequence + 1);

@@ -57,11 +57,20 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 		       result->incidents == 1 ? "" : "s");
 		break;
 	case SCENARIO_NONE:
-		printf("script: not replayed (no Ceremony scenario with this evidence)\n");
+		printf("script: not replayed (%s)\n", result->scenario_unusable
+		                                              ? "the scenario given is not a Ceremony scenario"
+		                                              : "no Ceremony scenario with this evidence");
 		break;
 	}
 	printf("last record hash: %s\n                  %s\n", hex, (const char *)words.data);
 	buf_free(&words);
+	if (!result->anchored) {
+		printf("verdict: UNANCHORED (authentic as a chain, but nothing from outside pins it: give the "
+		       "published\n"
+		       "         scenario with -s, or the closing hash read out at the ceremony with "
+		       "--closing-hash)\n");
+		return EXIT_INCOMPLETE;
+	}
 	if (!result->closed) {
 		if (result->invalidated)
 			printf("verdict: INVALIDATED (the last session ended with an incident and was not "

@@ -112,7 +112,7 @@ static int check_captures(const struct scenario_step *step, const struct record 
 }
 
 static int apply_step(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
-                      struct script_violation *v)
+                      int complete, struct script_violation *v)
 {
 	const struct scenario *s = state->scenario;
 	const struct scenario_step *step;
@@ -136,13 +136,55 @@ static int apply_step(struct script_state *state, const struct record *rec, cons
 	if (actor < 0 || !scenario_has_role(s, (size_t)actor, step->role))
 		return violate(v, "script-actor-role", "actor %s does not hold the step's acting role %s", rec->actor,
 		               s->roles[step->role]);
-	if (script_check_signoffs(state, RECORD_STEP, (long)(state->next_step - 1), signers, count, 1, v) != 0)
+	if (script_check_signoffs(state, RECORD_STEP, (long)(state->next_step - 1), signers, count, complete, v) != 0)
 		return 1;
 	return check_captures(step, rec, v);
 }
 
+/* The actor acted: they must be among the people who signed the record. */
+static int actor_signed(const struct script_state *state, const struct record *rec, const size_t *signers, size_t count)
+{
+	long actor = roster_find_participant(state->scenario->roster, rec->actor);
+
+	for (size_t i = 0; actor >= 0 && i < count; i++)
+		if (signers[i] == (size_t)actor)
+			return 1;
+	return 0;
+}
+
+static int apply(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
+                 int complete, struct script_violation *v);
+
 int script_apply(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
                  struct script_violation *v)
+{
+	return apply(state, rec, signers, count, 1, v);
+}
+
+int script_check_proposal(const struct script_state *state, const struct record *rec, const size_t *signers,
+                          size_t count, struct script_violation *v)
+{
+	struct script_state copy = *state;
+
+	return apply(&copy, rec, signers, count, 0, v);
+}
+
+static int apply_type(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
+                      int complete, struct script_violation *v);
+
+/* The type's own rules first (they say the most), then: the actor must be among the signers. */
+static int apply(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
+                 int complete, struct script_violation *v)
+{
+	int r = apply_type(state, rec, signers, count, complete, v);
+
+	if (r == 0 && rec->type != RECORD_GENESIS && !actor_signed(state, rec, signers, count))
+		return violate(v, "script-actor-not-signer", "actor %s did not sign the record", rec->actor);
+	return r;
+}
+
+static int apply_type(struct script_state *state, const struct record *rec, const size_t *signers, size_t count,
+                      int complete, struct script_violation *v)
 {
 	const struct scenario *s = state->scenario;
 
@@ -155,7 +197,7 @@ int script_apply(struct script_state *state, const struct record *rec, const siz
 		if (rec->session != state->session)
 			return violate(v, "script-session", "step in session %u, the current session is %u",
 			               rec->session, state->session);
-		return apply_step(state, rec, signers, count, v);
+		return apply_step(state, rec, signers, count, complete, v);
 	case RECORD_INCIDENT:
 		state->invalidated = 1;
 		state->incidents++;
@@ -175,7 +217,7 @@ int script_apply(struct script_state *state, const struct record *rec, const siz
 		if (rec->session != expected)
 			return violate(v, "script-session", "restart opens session %u, expected %u", rec->session,
 			               expected);
-		return script_check_signoffs(state, RECORD_RESTART, -1, signers, count, 1, v);
+		return script_check_signoffs(state, RECORD_RESTART, -1, signers, count, complete, v);
 	}
 	case RECORD_CLOSE:
 		state->closed = 1;
@@ -187,7 +229,7 @@ int script_apply(struct script_state *state, const struct record *rec, const siz
 		if (state->next_step != s->step_count)
 			return violate(v, "script-close", "close before the last step (next expected: %s)",
 			               s->steps[state->next_step].id);
-		return script_check_signoffs(state, RECORD_CLOSE, -1, signers, count, 1, v);
+		return script_check_signoffs(state, RECORD_CLOSE, -1, signers, count, complete, v);
 	}
 	return violate(v, "script-type", "unknown record type");
 }

@@ -40,6 +40,12 @@ void script_start(struct script_state *state, const struct scenario *scenario);
 int script_apply(struct script_state *state, const struct record *record, const size_t *signers, size_t signer_count,
                  struct script_violation *violation);
 
+/* Would `record` conform as the next record, once enough people sign it? Everything script_apply
+ * checks except that the sign-off rule is met; the state does not change. The recorder checks a
+ * pending record with it before anyone is asked to sign. */
+int script_check_proposal(const struct script_state *state, const struct record *record, const size_t *signers,
+                          size_t signer_count, struct script_violation *violation);
+
 /* Check only the sign-offs of a record of `type` at step `step` (-1 for incident, restart,
  * close): every signer must be allowed, and (when `complete`) the rule met. Used by the recorder
  * to decide between pending and commit. Returns 0, or 1 with *violation. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/hash.h"
@@ -445,6 +446,24 @@ out:
 	return r;
 }
 
+/* What a person is about to sign, in words: the sign command says it before signing. */
+static int describe_record(const struct record *rec, struct buf *out)
+{
+	int r = buf_printf(out, "signing record %u: %s %s, session %u, actor %s\n", rec->sequence,
+	                   record_type_name(rec->type), rec->step, rec->session, rec->actor);
+
+	for (size_t i = 0; i < rec->value_count && r == 0; i++)
+		r = buf_printf(out, "  %s = %s\n", rec->values[i].name, rec->values[i].value);
+	for (size_t i = 0; i < rec->attachment_count && r == 0; i++) {
+		char hex[65];
+		hex_encode(rec->attachments[i].sha256, 32, hex);
+		r = buf_printf(out, "  %s: sha256 %s\n", rec->attachments[i].name, hex);
+	}
+	if (r == 0 && rec->note != NULL)
+		r = buf_printf(out, "  note: %s\n", rec->note);
+	return r;
+}
+
 int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct signoff_set set = {0};
@@ -471,7 +490,8 @@ int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t coun
 	if (script_check_signoffs(&c->state, p->record->type, step, people, total, 0, &v) != 0)
 		return refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message,
 		                            signers, count, result);
-	if ((r = sign_all(signers, count, &p->bytes, &set, &failed)) != 0)
+	if ((r = describe_record(p->record, &result->message)) != 0 ||
+	    (r = sign_all(signers, count, &p->bytes, &set, &failed)) != 0)
 		goto out;
 	memcpy(all, p->signoffs, p->signoff_count * sizeof(all[0]));
 	memcpy(all + p->signoff_count, set.items, count * sizeof(all[0]));

@@ -76,18 +76,61 @@ static int same_roster(const struct roster *a, const struct roster *b)
 	return 1;
 }
 
-/* A pending record that no longer follows the tip (committed, or overtaken) is removed. */
-static int drop_stale_pending(struct ceremony *c)
+/* Is the pending record a valid proposal: signed by its actor at least, by people of the roster,
+ * and conforming to the script as the next record (everything but the rule being met)? Nothing
+ * on disk outside the history is trusted: the directory is writable by whoever can write the
+ * repository, and people must never sign what someone slipped in. */
+static int pending_is_valid(const struct ceremony *c, char *why, size_t why_size)
+{
+	const struct pending *p = c->pending;
+	const struct record *rec = p->record;
+	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
+	size_t people[EVIDENCE_SIGNOFFS_MAX];
+	struct script_violation v;
+
+	if (p->signoff_count == 0) {
+		snprintf(why, why_size, "it carries no sign-off");
+		return 0;
+	}
+	if (rec->type == RECORD_GENESIS || rec->type == RECORD_INCIDENT) {
+		snprintf(why, why_size, "a %s record is never pending", record_type_name(rec->type));
+		return 0;
+	}
+	if (strcmp(rec->ceremony, c->genesis->ceremony) != 0 ||
+	    memcmp(rec->scenario_sha256, c->genesis->scenario_sha256, 32) != 0) {
+		snprintf(why, why_size, "it names another ceremony or scenario");
+		return 0;
+	}
+	for (size_t i = 0; i < p->signoff_count; i++)
+		keys[i] = p->signoffs[i].key;
+	if (ceremony_signers_to_people(c, keys, p->signoff_count, people) != 0) {
+		snprintf(why, why_size, "%.300s", err_message());
+		return 0;
+	}
+	if (script_check_proposal(&c->state, rec, people, p->signoff_count, &v) != 0) {
+		snprintf(why, why_size, "%.40s: %.300s", v.code, v.message);
+		return 0;
+	}
+	return 1;
+}
+
+/* A pending record that no longer follows the tip (committed, or overtaken) is removed; one that
+ * is not a valid proposal is removed too, and said. */
+static int check_pending(struct ceremony *c)
 {
 	const char *gitdir = git_repository_path(evidence_store_repository(c->store));
-	uint8_t digest[32];
+	char why[400];
 
 	if (c->pending == NULL)
 		return 0;
-	sha256_digest(c->pending->bytes.data, c->pending->bytes.len, digest);
 	if (c->pending->record->sequence == c->tip.sequence + 1 &&
-	    memcmp(c->pending->record->previous_sha256, c->tip.record_sha256, 32) == 0 && !c->state.closed)
-		return 0;
+	    memcmp(c->pending->record->previous_sha256, c->tip.record_sha256, 32) == 0 && !c->state.closed) {
+		if (pending_is_valid(c, why, sizeof(why)))
+			return 0;
+		snprintf(c->discarded_pending, sizeof(c->discarded_pending),
+		         "the pending record %u was altered and has been discarded (%.400s): declare an incident",
+		         c->pending->record->sequence, why);
+	}
 	pending_free(c->pending);
 	c->pending = NULL;
 	return pending_remove(gitdir);
@@ -131,8 +174,16 @@ int ceremony_open(struct ceremony **out, const char *dir)
 		err_context(r, "%s", dir);
 		goto out;
 	}
-	if ((r = pending_load(&c->pending, git_repository_path(evidence_store_repository(c->store)))) != 0 ||
-	    (r = drop_stale_pending(c)) != 0) {
+	r = pending_load(&c->pending, git_repository_path(evidence_store_repository(c->store)));
+	if (r == CER_ERR_FORMAT || r == CER_ERR_VERIFY || r == CER_ERR_UNSUPPORTED) {
+		/* A pending record that does not even load (a sign-off that does not verify, a malformed
+		 * record) was altered: it goes, and people are told. */
+		snprintf(c->discarded_pending, sizeof(c->discarded_pending),
+		         "the pending record was altered and has been discarded (%.400s): declare an incident",
+		         err_message());
+		r = pending_remove(git_repository_path(evidence_store_repository(c->store)));
+	}
+	if (r != 0 || (r = check_pending(c)) != 0) {
 		err_context(r, "%s", dir);
 		goto out;
 	}

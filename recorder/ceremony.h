@@ -29,6 +29,9 @@ struct ceremony {
 	struct pending *pending; /* a proposed record waiting for sign-offs, or NULL */
 	char *recorder_version; /* borrowed strings set by the caller for genesis records */
 	char *recorder_build;
+	/* Set when ceremony_open() found a pending record that was not a valid proposal (altered on
+	 * disk) and discarded it: what was wrong. Commands tell people, who should declare an incident. */
+	char discarded_pending[512];
 };
 
 /* Open a ceremony: the repository, the scenario stored with its genesis record, the replay of

@@ -452,6 +452,8 @@ static int load_scenario(struct replay *rp, const struct record *genesis)
 	if (o->scenario != NULL) {
 		if (scenario_parse(&rp->scenario, o->scenario, o->scenario_len, 0) == 0)
 			rp->result->scenario_source = SCENARIO_AUDITOR;
+		else
+			rp->result->scenario_unusable = 1;
 	} else if (rp->stored_scenario.len > 0 &&
 	           scenario_parse(&rp->scenario, rp->stored_scenario.data, rp->stored_scenario.len, 0) == 0) {
 		/* The stored copy is bound to the pinned hash (scenario-file-mismatch otherwise); it comes from
@@ -786,6 +788,11 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		        "from the end, or added",
 		        count > 0 ? count - 1 : 0, got);
 	}
+	/* Anchored: the closing hash from outside matched (it pins every record through the chain), or
+	 * the auditor's scenario was replayed (its roster checked against the genesis roster). */
+	result->anchored =
+	        (options->closing_hash != NULL && memcmp(options->closing_hash, rp.previous_sha256, 32) == 0) ||
+	        result->scenario_source == SCENARIO_AUDITOR;
 	if (rp.scenario != NULL) {
 		result->invalidated = rp.script.invalidated;
 		result->sessions = rp.script.session;

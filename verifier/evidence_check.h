@@ -43,6 +43,10 @@ struct evidence_check_result {
 	char ceremony[RECORD_ID_MAX + 1];
 	size_t signatures_checked; /* sign-offs and commit signatures verified */
 	enum scenario_source scenario_source;
+	int anchored; /* something from outside pins the evidence: the closing hash given matched,
+	                              * or the auditor's scenario (bytes, or its hash) was replayed, roster
+	                              * included. Without it a forger's own roster would verify. */
+	int scenario_unusable; /* the scenario given is not a Ceremony scenario: no replay */
 	int invalidated; /* the last session ended with an incident */
 	uint32_t sessions;
 	size_t incidents;

@@ -40,17 +40,30 @@ size_t findings_total(const struct findings *f)
 	return f->count + f->dropped;
 }
 
+/* Findings quote what the evidence holds (file names, header names, namespaces): control
+ * characters are shown escaped, so no escape sequence from a repository reaches the terminal. */
+static void print_escaped(const char *text, FILE *out)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			fprintf(out, "\\x%02x", *p);
+		else
+			fputc(*p, out);
+	}
+}
+
 void findings_print(const struct findings *f, FILE *out)
 {
 	for (size_t i = 0; i < f->count; i++) {
 		const struct finding *item = &f->items[i];
 		if (item->record != FINDING_NO_RECORD && item->commit[0] != '\0')
-			fprintf(out, "record %ld (commit %.12s): %s: %s\n", item->record, item->commit, item->code,
-			        item->message);
+			fprintf(out, "record %ld (commit %.12s): %s: ", item->record, item->commit, item->code);
 		else if (item->record != FINDING_NO_RECORD)
-			fprintf(out, "record %ld: %s: %s\n", item->record, item->code, item->message);
+			fprintf(out, "record %ld: %s: ", item->record, item->code);
 		else
-			fprintf(out, "repository: %s: %s\n", item->code, item->message);
+			fprintf(out, "repository: %s: ", item->code);
+		print_escaped(item->message, out);
+		fputc('\n', out);
 	}
 	if (f->dropped > 0)
 		fprintf(out, "... and %zu more findings not shown\n", f->dropped);

@@ -136,4 +136,27 @@ out_has "record 2 (commit ${c:0:12}): record-chain: "
 out_has "tree-layout: the commit adds the directory of record 3 at position 2"
 pass "a record dropped from the middle, even re-signed by an insider: found"
 
+# A whole ceremony forged with the forger's own keys, pinned to the real scenario's hash: without
+# the published scenario's roster or the closing hash, nothing from outside pins it: never exit 0.
+keygen forger1; keygen forger2
+printf 'alice %s\nbob %s\n' "$(cut -d' ' -f1,2 "$T/keys/forger1.pub")" "$(cut -d' ' -f1,2 "$T/keys/forger2.pub")" >"$T/forged-roster"
+run_expect 0 "$CEREMONY" evidence init -e "$T/forged" --ceremony test-1 --roster "$T/forged-roster" -s "$T/scenario" -k "$T/keys/forger1"
+run_expect 0 "$CEREMONY" evidence append -e "$T/forged" --step close --type close -k "$T/keys/forger1" -k "$T/keys/forger2"
+run_expect 3 "$CEREMONY" verify -e "$T/forged"
+out_has "verdict: UNANCHORED"
+run_expect 3 "$CEREMONY" verify -e "$T/forged" --scenario-hash "$(sha256sum <"$T/scenario" | cut -c1-64)"
+out_has "verdict: UNANCHORED"
+run_expect 1 "$CEREMONY" verify -e "$T/forged" --closing-hash "$closing"
+out_has "closing-hash-mismatch"
+pass "a ceremony forged with the forger's own roster is never VERIFIED without an anchor, and the closing hash refutes it"
+
+attack escape
+blob=$(echo x | git -C "$A" hash-object -w --stdin)
+tree=$(replace_in_tree main "$R3/z"$'\e'"[2K"$'\r'"verdict: VERIFIED" "$blob")
+git -C "$A" update-ref refs/heads/main "$(commit_as alice "$tree" "$(git -C "$A" rev-parse main~1)" escape)"
+run_expect 1 "$CEREMONY" verify -e "$A"
+out_has 'unexpected entry z\x1b[2K\x0dverdict: VERIFIED in the record directory'
+! grep -q $'\e' "$T/out" || fail "an escape sequence from the evidence reached the output"
+pass "names from the evidence reach the terminal escaped (no escape sequence can fake a verdict)"
+
 finish

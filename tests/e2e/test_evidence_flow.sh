@@ -6,8 +6,8 @@ E=$T/evidence
 new_ceremony "$E"
 out_has "genesis record 0 committed"
 run_expect 3 "$CEREMONY" verify -e "$E"
-out_has "verdict: OPEN"
-pass "a fresh repository with its genesis record verifies as open (exit 3)"
+out_has "verdict: UNANCHORED"
+pass "a fresh repository with its genesis record, and nothing from outside to pin it: unanchored (exit 3)"
 
 run_expect 0 "$CEREMONY" evidence append -e "$E" --step prepare-room --value bag-serial=TEB-1 --note "all good" \
 	-k "$T/keys/bob" -k "$T/keys/carol"

@@ -56,9 +56,24 @@ run_expect 1 "$CEREMONY" record -e "$E" --step open-bag -k "$(K bob)"
 err_one_line; err_has "is pending"
 run_expect 1 "$CEREMONY" sign -e "$E" -k "$(K alice)"
 err_one_line; err_has "alice signs twice"
+# Someone with write access to the repository edits the pending record: nobody may sign it.
+cp -a "$E/ceremony-pending" "$T/pending-backup"
+sed -i 's/TEB-000001/TEB-666666/' "$E/ceremony-pending/record.xml"
+run_expect 1 "$CEREMONY" sign -e "$E" -k "$(K erin)"
+err_has "ceremony: warning: the pending record was altered and has been discarded"
+err_has "no record is pending"
+[ ! -e "$E/ceremony-pending" ] || fail "the altered pending record is still there"
+cp -a "$T/pending-backup" "$E/ceremony-pending"
+rm "$E/ceremony-pending/signoffs/"*
+run_expect 0 "$CEREMONY" next -e "$E"
+err_has "(it carries no sign-off): declare an incident"
+out_has "next: step 1 of 3"
+cp -a "$T/pending-backup" "$E/ceremony-pending"
 run_expect 0 "$CEREMONY" sign -e "$E" -k "$(K erin)"
+out_has "signing record 1: step room-check, session 1, actor alice"
+out_has "bag-serial = TEB-000001"
 out_has "record 1 committed"
-pass "a pending record is never committed half-signed; the second sign-off commits it"
+pass "a pending record is never committed half-signed, an altered one is discarded, sign shows what is signed"
 
 # Refusals that record nothing.
 n=$(git -C "$E" rev-list --count main)

@@ -368,13 +368,13 @@ Test(script, restart_session_number_wrong)
 
 Test(script, restart_rule_not_met)
 {
-	expect_ok(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, BOB));
+	expect_ok(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, ALICE));
 	/* restart: lead:1 + witness:1; alice alone is one person. */
 	expect_code(apply(make(RECORD_RESTART, 2, "restart", "alice"), 1, ALICE), "script-signoff-rule");
 	expect_state(2, 0, 0, 0);
 
 	script_start(&state, scenario);
-	expect_ok(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, BOB));
+	expect_ok(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, ALICE));
 	/* carol holds neither lead nor witness. */
 	expect_code(apply(make(RECORD_RESTART, 2, "restart", "alice"), 3, ALICE, BOB, CAROL),
 	            "script-signoff-not-allowed");
@@ -473,4 +473,12 @@ Test(script, pending_signoffs)
 	cr_assert_eq(script_rule(&state, RECORD_CLOSE, -1), &scenario->close_signoff);
 	cr_assert_eq(script_rule(&state, RECORD_STEP, 2), &scenario->steps[2].signoff);
 	cr_assert_null(script_rule(&state, RECORD_STEP, 3));
+}
+
+Test(script, the_actor_must_sign)
+{
+	/* An incident anyone may sign, but "declared by alice" needs alice's signature; it still ends
+	 * the session. */
+	expect_code(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, BOB), "script-actor-not-signer");
+	expect_state(1, 0, 1, 0);
 }
