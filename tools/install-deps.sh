@@ -6,7 +6,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   clang clang-format libclang-rt-14-dev   # fuzzing (libFuzzer) and the format check
   libsodium-dev libssl-dev libgit2-dev libxml2-dev libcriterion-dev libjansson-dev
-  openssh-client openssl libxml2-utils jq # the independent witnesses: ssh-keygen, ssh-agent, openssl, xmllint, jq
+  openssh-client openssl libxml2-utils jq time # the witnesses: ssh-keygen, ssh-agent, openssl, xmllint, jq; GNU time
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

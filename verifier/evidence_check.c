@@ -107,6 +107,27 @@ static int check_refs(struct replay *rp)
 	return r;
 }
 
+/* Refuse an object larger than `max` before reading it: a small compressed object can inflate to
+ * gigabytes, and the evidence is the attacker's. Only the object's header is read here. */
+static int check_object_size(struct replay *rp, const git_oid *id, size_t max)
+{
+	git_odb *odb = NULL;
+	git_object_t type;
+	size_t size = 0;
+	int rc;
+
+	if (git_repository_odb(&odb, rp->repo) < 0)
+		return git_error_to_cer(CER_ERR_IO, "object database");
+	rc = git_odb_read_header(&size, &type, odb, id);
+	git_odb_free(odb);
+	if (rc < 0)
+		return git_error_to_cer(rc == GIT_ENOTFOUND ? CER_ERR_NOT_FOUND : CER_ERR_IO, git_oid_tostr_s(id));
+	if (size > max)
+		return err_set(CER_ERR_FORMAT, "object %s is larger than %zu bytes (%zu)", git_oid_tostr_s(id), max,
+		               size);
+	return 0;
+}
+
 /* Read a raw object of the expected type. libgit2 re-hashes every object it reads (strict hash
  * verification, set in ceremony_init), so a corrupt object fails here. */
 static int read_object(struct replay *rp, const git_oid *id, git_object_t type, git_odb_object **out)
@@ -115,6 +136,8 @@ static int read_object(struct replay *rp, const git_oid *id, git_object_t type, 
 	int rc;
 
 	*out = NULL;
+	if ((rc = check_object_size(rp, id, COMMIT_RAW_MAX)) != 0)
+		return rc;
 	if (git_repository_odb(&odb, rp->repo) < 0)
 		return git_error_to_cer(CER_ERR_IO, "object database");
 	rc = git_odb_read(out, odb, id);
@@ -216,8 +239,16 @@ static int entries_equal(const git_tree_entry *a, const git_tree_entry *b)
 	       git_oid_equal(git_tree_entry_id(a), git_tree_entry_id(b));
 }
 
+/* Evidence trees hold at most 100 entries (the records/AA/BB/CC/DD fan-out) or a record's few files. */
+#define TREE_BYTES_MAX (64 * 1024)
+
 static int lookup_tree(struct replay *rp, const git_oid *id, git_tree **out)
 {
+	int r;
+
+	*out = NULL;
+	if ((r = check_object_size(rp, id, TREE_BYTES_MAX)) != 0)
+		return r;
 	if (git_tree_lookup(out, rp->repo, id) < 0)
 		return git_error_to_cer(CER_ERR_FORMAT, "tree");
 	return 0;
@@ -333,6 +364,8 @@ static int read_blob(struct replay *rp, const git_tree_entry *entry, size_t max,
 	buf_reset(out);
 	if (git_tree_entry_filemode(entry) != GIT_FILEMODE_BLOB)
 		return err_set(CER_ERR_FORMAT, "%s is not a regular file", git_tree_entry_name(entry));
+	if ((r = check_object_size(rp, git_tree_entry_id(entry), max)) != 0)
+		return r == CER_ERR_FORMAT ? err_context(r, "%s", git_tree_entry_name(entry)) : r;
 	/* CER_ERR_IO, apart from the format errors: the object itself is corrupt or missing. */
 	if (git_blob_lookup(&blob, rp->repo, git_tree_entry_id(entry)) < 0)
 		return git_error_to_cer(CER_ERR_IO, git_tree_entry_name(entry));

@@ -159,4 +159,15 @@ out_has 'unexpected entry z\x1b[2K\x0dverdict: VERIFIED in the record directory'
 ! grep -q $'\e' "$T/out" || fail "an escape sequence from the evidence reached the output"
 pass "names from the evidence reach the terminal escaped (no escape sequence can fake a verdict)"
 
+attack inflate
+# 200 MB of zeros compress to a few hundred KB: verify must refuse it by size, not read it.
+big=$(head -c 200000000 /dev/zero | git -C "$A" hash-object -w --stdin)
+tree=$(replace_in_tree main "$R3/record.xml" "$big")
+git -C "$A" update-ref refs/heads/main "$(commit_as alice "$tree" "$(git -C "$A" rev-parse main~1)" inflate)"
+/usr/bin/time -f "%M" -o "$T/rss" "$CEREMONY" verify -e "$A" >"$T/out" 2>"$T/err" && fail "verify accepted an oversized record"
+out_has "is larger than 262144 bytes"
+rss=$(tail -n 1 "$T/rss")
+[ "$rss" -lt 65536 ] || fail "verify used $rss KiB on an oversized object"
+pass "an object that would inflate to 200 MB is refused by its size, in bounded memory"
+
 finish

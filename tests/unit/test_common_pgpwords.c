@@ -80,9 +80,10 @@ static size_t read_vectors(struct vector *out, size_t max)
 		cr_assert_lt(strlen(line), sizeof(out[n].message));
 		cr_assert_eq(strlen(bar1 + 1), SHA256_HEX_CHARS);
 		cr_assert_lt(strlen(bar2 + 1), sizeof(out[n].words));
-		snprintf(out[n].message, sizeof(out[n].message), "%s", line);
-		snprintf(out[n].hex, sizeof(out[n].hex), "%s", bar1 + 1);
-		snprintf(out[n].words, sizeof(out[n].words), "%s", bar2 + 1);
+		/* Lengths checked just above. */
+		memcpy(out[n].message, line, strlen(line) + 1);
+		memcpy(out[n].hex, bar1 + 1, SHA256_HEX_CHARS + 1);
+		memcpy(out[n].words, bar2 + 1, strlen(bar2 + 1) + 1);
 		n++;
 	}
 	fclose(f);
