@@ -4,7 +4,9 @@
 
 #include "common/error.h"
 #include "common/git_error.h"
+#include "common/hash.h"
 #include "common/sshsig.h"
+#include "evidence/commit_raw.h"
 #include "evidence/store_internal.h"
 
 /* The keys of the sign-offs of record `sequence` in `commit`, each verified over `bytes`. */
@@ -62,13 +64,52 @@ out:
 	return r;
 }
 
+/* The commit itself: one parent (none for the first), exactly one signature header, a valid SSHSIG
+ * in namespace "git" by a key of the pinned roster. What the recorder builds on must be what the
+ * participants signed: a commit grafted by someone without a roster key is refused here. */
+static int check_commit(git_repository *repo, const git_oid *id, uint32_t sequence, const struct roster *roster)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	struct commit_raw c;
+	struct sshkey_public signer;
+	size_t size = 0;
+	git_object_t type;
+	int r;
+
+	if (git_repository_odb(&odb, repo) < 0)
+		return git_error_to_cer(CER_ERR_IO, "object database");
+	if (git_odb_read_header(&size, &type, odb, id) < 0 || type != GIT_OBJECT_COMMIT || size > COMMIT_RAW_MAX ||
+	    git_odb_read(&obj, odb, id) < 0) {
+		git_odb_free(odb);
+		return err_set(CER_ERR_VERIFY, "record %u: its commit cannot be read (run ceremony verify)", sequence);
+	}
+	git_odb_free(odb);
+	r = commit_raw_parse(&c, git_odb_object_data(obj), git_odb_object_size(obj));
+	git_odb_object_free(obj);
+	if (r != 0)
+		return err_context(CER_ERR_VERIFY, "record %u (run ceremony verify)", sequence);
+	if (c.parent_count != (sequence > 0 ? 1u : 0u) || c.signature_count != 1)
+		r = err_set(CER_ERR_VERIFY,
+		            "record %u: a commit with %zu parents and %zu signatures (run ceremony verify)", sequence,
+		            c.parent_count, c.signature_count);
+	else if (sshsig_verify(c.signature.data, c.signature.len, SSHSIG_NAMESPACE_GIT, c.signed_payload.data,
+	                       c.signed_payload.len, &signer) != 0 ||
+	         roster_find_key(roster, &signer) < 0)
+		r = err_set(CER_ERR_VERIFY, "record %u: its commit is not signed by a roster key (run ceremony verify)",
+		            sequence);
+	commit_raw_free(&c);
+	return r;
+}
+
 int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, const struct history_entry *entry),
                           void *ctx)
 {
 	struct sshkey_public keys[EVIDENCE_SIGNOFFS_MAX];
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
 	struct evidence_tip tip;
-	struct record *rec = NULL;
+	struct record *rec = NULL, *genesis = NULL;
+	uint8_t previous[32];
 	git_revwalk *walk = NULL;
 	git_oid id;
 	uint32_t sequence = 0;
@@ -95,13 +136,28 @@ int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, con
 			            rec->sequence);
 			break;
 		}
+		/* The chain, the ceremony and the scenario, from the genesis record on. */
+		if (sequence == 0) {
+			genesis = rec;
+			rec = NULL;
+		} else if (memcmp(rec->previous_sha256, previous, 32) != 0 ||
+		           strcmp(rec->ceremony, genesis->ceremony) != 0 ||
+		           memcmp(rec->scenario_sha256, genesis->scenario_sha256, 32) != 0) {
+			r = err_set(CER_ERR_VERIFY,
+			            "record %u does not chain to record %u of this ceremony (run ceremony verify)",
+			            sequence, sequence - 1);
+			break;
+		}
+		sha256_digest(bytes.data, bytes.len, previous);
+		if ((r = check_commit(store->repo, &id, sequence, genesis->roster)) != 0)
+			break;
 		if ((r = read_signers(store->repo, &id, sequence, bytes.data, bytes.len, keys, &count)) != 0)
 			break;
 		entry.sequence = sequence;
 		entry.commit = id;
 		entry.bytes = bytes.data;
 		entry.len = bytes.len;
-		entry.record = rec;
+		entry.record = rec != NULL ? rec : genesis;
 		entry.signers = keys;
 		entry.signer_count = count;
 		r = fn(ctx, &entry);
@@ -111,6 +167,7 @@ int evidence_history_each(struct evidence_store *store, int (*fn)(void *ctx, con
 	}
 out:
 	record_free(rec);
+	record_free(genesis);
 	git_revwalk_free(walk);
 	buf_free(&bytes);
 	return r;

@@ -204,4 +204,14 @@ run_expect 1 "$CEREMONY" verify -e "$E" -s "$T/swapped.xml"
 out_has "scenario-mismatch"
 pass "the scenario swapped after publication: scenario-mismatch"
 
+# The recorder does not build on a history nobody signed: the last commit re-made without its
+# signature (same tree, same parent) is refused before anyone signs on top of it.
+G=$T/grafted
+cp -a "$E" "$G"
+c=$(git -C "$G" commit-tree "main^{tree}" -p main~1 -m unsigned)
+git -C "$G" update-ref refs/heads/main "$c"
+run_expect 1 "$CEREMONY" next -e "$G"
+err_one_line; err_has "a commit with 1 parents and 0 signatures (run ceremony verify)"
+pass "the recorder refuses a history with a commit no roster key signed"
+
 finish
