@@ -218,7 +218,8 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 	if ((r = record_serialize(rec, &bytes)) != 0)
 		goto out;
 	if ((r = sign_all(signers, count, &bytes, &set, &failed)) != 0) {
-		if (r == CER_ERR_VERIFY && count > 1) {
+		/* A signature that fails (a broken agent or token, a confirmation refused) is an incident. */
+		if ((r == CER_ERR_VERIFY || r == CER_ERR_REFUSED) && count > 1) {
 			char happened[256];
 			snprintf(happened, sizeof(happened), "the signature of %s failed",
 			         c->scenario->roster->participants[people[failed]]);

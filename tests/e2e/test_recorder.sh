@@ -136,6 +136,21 @@ last_incident | grep -q '<happened>the HSM seal looked tampered with</happened>'
 restart dave 5
 pass "any participant can declare an incident"
 
+# A signature that fails: dave's key needs a confirmation on each use, and his agent refuses it.
+first_sock=$SSH_AUTH_SOCK
+eval "$(SSH_ASKPASS=/bin/false SSH_ASKPASS_REQUIRE=force DISPLAY=: ssh-agent -s -a "$T/agent2.sock")" >/dev/null
+cleanup_hooks+=("kill $SSH_AGENT_PID")
+export SSH_AUTH_SOCK=$first_sock
+A2=$T/agent2.sock
+SSH_AUTH_SOCK=$A2 SSH_ASKPASS="$T/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=: setsid ssh-add -q "$T/keys/bob" </dev/null 2>/dev/null
+SSH_AUTH_SOCK=$A2 ssh-add -q -c "$T/keys/dave" 2>/dev/null
+SSH_AUTH_SOCK=$A2 run_expect 1 "$CEREMONY" record -e "$E" --step open-bag --yes --attach bag-photo="$T/scenario.xml" \
+	-k agent:bob -k "$T/keys/carol" -k agent:dave
+err_one_line; err_has "the signature of dave failed: incident recorded"
+last_incident | grep -q '<incident kind="signature-failed">' || fail "no signature-failed incident"
+restart erin 6
+pass "a signature that fails (an agent refusing the key's use) is an incident"
+
 run_expect 0 "$CEREMONY" record -e "$E" --step open-bag --yes --attach bag-photo="$T/scenario.xml" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
 run_expect 1 "$CEREMONY" close -e "$E" -k "$(K alice)" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
 err_one_line; err_has "step hardware-check is not recorded yet"
@@ -150,7 +165,7 @@ err_has "the ceremony is closed"
 pass "close after the last step; nothing after close"
 
 run_expect 0 "$CEREMONY" verify -e "$E" -s "$T/scenario.xml" --closing-hash "$closing"
-out_has "script: replayed against your copy of the scenario: conforming (5 sessions, 4 incidents)"
+out_has "script: replayed against your copy of the scenario: conforming (6 sessions, 5 incidents)"
 out_has "verdict: VERIFIED"
 for c in $(git -C "$E" rev-list main); do
 	git -C "$E" -c gpg.ssh.allowedSignersFile="$T/allowed_signers" verify-commit "$c" 2>/dev/null || fail "git verify-commit $c"
