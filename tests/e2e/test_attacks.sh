@@ -170,4 +170,23 @@ rss=$(tail -n 1 "$T/rss")
 [ "$rss" -lt 65536 ] || fail "verify used $rss KiB on an oversized object"
 pass "an object that would inflate to 200 MB is refused by its size, in bounded memory"
 
+attack afterclose
+# A record after the close record, well formed, chained and signed by roster keys (insiders).
+prev=$(git -C "$A" show "main:$R3/record.xml" | sha256sum | cut -c1-64)
+git -C "$A" show "main:records/00/00/00/01/record.xml" |
+	sed -e "s|<sequence>1</sequence>|<sequence>4</sequence>|" \
+	    -e "s|<previous-sha256>[0-9a-f]*</previous-sha256>|<previous-sha256>$prev</previous-sha256>|" \
+	    -e "s|<step>s1</step>|<step>late</step>|" >"$T/late.xml"
+ssh-keygen -Y sign -q -f "$T/keys/alice" -n ceremony-record@ceremony "$T/late.xml"
+rm -f "$T/ix"
+GIT_INDEX_FILE=$T/ix git -C "$A" read-tree main
+GIT_INDEX_FILE=$T/ix git -C "$A" update-index --add --cacheinfo "100644,$(git -C "$A" hash-object -w "$T/late.xml"),records/00/00/00/04/record.xml"
+GIT_INDEX_FILE=$T/ix git -C "$A" update-index --add --cacheinfo "100644,$(git -C "$A" hash-object -w "$T/late.xml.sig"),records/00/00/00/04/signoffs/$(sig_name alice).sig"
+tree=$(GIT_INDEX_FILE=$T/ix git -C "$A" write-tree)
+git -C "$A" update-ref refs/heads/main "$(commit_as alice "$tree" "$(git -C "$A" rev-parse main)" late)"
+run_expect 1 "$CEREMONY" verify -e "$A"
+grep -q "^record 4 (commit [0-9a-f]*): record-after-close: " "$T/out" || { cat "$T/out" >&2; fail "no record-after-close at record 4"; }
+! grep -q ": record-chain: \|: signoff-invalid: \|: commit-signature-invalid: " "$T/out" || { cat "$T/out" >&2; fail "the crafted record should be otherwise valid"; }
+pass "a record after close, chained and signed by insiders: record-after-close"
+
 finish
