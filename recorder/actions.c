@@ -31,6 +31,15 @@ static const char *gitdir_of(const struct ceremony *c)
 	return git_repository_path(evidence_store_repository(c->store));
 }
 
+/* Keep the open ceremony's view of the pending record equal to what is on disk, so that one
+ * ceremony object can go on acting after a record became pending. */
+static int reload_pending(struct ceremony *c)
+{
+	pending_free(c->pending);
+	c->pending = NULL;
+	return pending_load(&c->pending, gitdir_of(c));
+}
+
 /* Signed sign-offs of `bytes` by each signer (armored bufs owned by the caller). */
 struct signoff_set {
 	struct evidence_signoff items[EVIDENCE_SIGNOFFS_MAX];
@@ -245,7 +254,7 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 		p.file_count = file_count;
 		for (size_t i = 0; i < file_count; i++)
 			p.files[i] = files[i];
-		if ((r = pending_create(gitdir_of(c), &p)) != 0)
+		if ((r = pending_create(gitdir_of(c), &p)) != 0 || (r = reload_pending(c)) != 0)
 			goto out;
 	}
 	result->pending = 1;
@@ -510,6 +519,8 @@ int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t coun
 		result->sequence = p->record->sequence;
 		r = describe_missing(c, p->record, step, people, total, &result->message);
 	}
+	if (r == 0)
+		r = reload_pending(c); /* p is gone after this */
 out:
 	signoff_set_free(&set);
 	return r;
