@@ -400,8 +400,8 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 	return r;
 }
 
-int ceremony_record_step(struct ceremony *c, const char *step_id, const struct step_input *in,
-                         struct signer *const *signers, size_t count, struct action_result *result)
+static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, const struct step_input *in,
+                                       struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct attachment_files files = {0};
 	struct record *rec = NULL;
@@ -474,7 +474,8 @@ static int describe_record(const struct record *rec, struct buf *out)
 	return r;
 }
 
-int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+static int ceremony_sign_locked(struct ceremony *c, struct signer *const *signers, size_t count,
+                                struct action_result *result)
 {
 	struct signoff_set set = {0};
 	struct evidence_signoff all[EVIDENCE_SIGNOFFS_MAX];
@@ -526,8 +527,8 @@ out:
 	return r;
 }
 
-int ceremony_declare_incident(struct ceremony *c, const char *reason, struct signer *const *signers, size_t count,
-                              struct action_result *result)
+static int ceremony_declare_incident_locked(struct ceremony *c, const char *reason, struct signer *const *signers,
+                                            size_t count, struct action_result *result)
 {
 	char expected[128];
 	long next = ceremony_next_step(c);
@@ -541,14 +542,15 @@ int ceremony_declare_incident(struct ceremony *c, const char *reason, struct sig
 	return record_incident(c, INCIDENT_DECLARED, expected, reason, signers, count, result);
 }
 
-int ceremony_restart(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+static int ceremony_restart_locked(struct ceremony *c, struct signer *const *signers, size_t count,
+                                   struct action_result *result)
 {
 	struct record *rec = NULL;
 	size_t people[EVIDENCE_SIGNOFFS_MAX];
 	int r;
 
 	if (c->pending != NULL && c->pending->record->type == RECORD_RESTART)
-		return ceremony_sign(c, signers, count, result);
+		return ceremony_sign_locked(c, signers, count, result);
 	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
 		return r;
 	if (!c->state.invalidated)
@@ -561,14 +563,15 @@ int ceremony_restart(struct ceremony *c, struct signer *const *signers, size_t c
 	return r;
 }
 
-int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+static int ceremony_close_locked(struct ceremony *c, struct signer *const *signers, size_t count,
+                                 struct action_result *result)
 {
 	struct record *rec = NULL;
 	size_t people[EVIDENCE_SIGNOFFS_MAX];
 	int r;
 
 	if (c->pending != NULL && c->pending->record->type == RECORD_CLOSE)
-		return ceremony_sign(c, signers, count, result);
+		return ceremony_sign_locked(c, signers, count, result);
 	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
 		return r;
 	if (c->state.invalidated)
@@ -581,6 +584,93 @@ int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t cou
 		return r;
 	r = propose(c, rec, -1, NULL, 0, signers, count, result);
 	record_free(rec);
+	return r;
+}
+
+/* ---- every action runs under the writers' lock, on the state the repository has now ---- */
+
+/* Another command may have moved the ceremony on, or changed the pending record, since this one
+ * opened it: then it is refused (run it again), never applied to a stale view. */
+static int begin_action(struct ceremony *c)
+{
+	struct pending *now = NULL;
+	struct evidence_tip tip;
+	int r, same;
+
+	if ((r = evidence_store_lock(c->store, EVIDENCE_DEFAULT_LOCK_WAIT_MS)) != 0)
+		return r;
+	if ((r = evidence_tip(c->store, &tip, NULL, NULL)) != 0 || (r = pending_load(&now, gitdir_of(c))) != 0)
+		goto fail;
+	same = tip.empty == c->tip.empty && (tip.empty || git_oid_equal(&tip.commit, &c->tip.commit)) &&
+	       (now == NULL) == (c->pending == NULL) &&
+	       (now == NULL || (now->bytes.len == c->pending->bytes.len &&
+	                        memcmp(now->bytes.data, c->pending->bytes.data, now->bytes.len) == 0 &&
+	                        now->signoff_count == c->pending->signoff_count));
+	pending_free(now);
+	if (!same) {
+		r = err_set(CER_ERR_BUSY, "another command changed the ceremony while this one ran: run it again");
+		goto fail;
+	}
+	return 0;
+fail:
+	evidence_store_unlock(c->store);
+	return r;
+}
+
+int ceremony_record_step(struct ceremony *c, const char *step_id, const struct step_input *in,
+                         struct signer *const *signers, size_t count, struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_record_step_locked(c, step_id, in, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
+	return r;
+}
+
+int ceremony_sign(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_sign_locked(c, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
+	return r;
+}
+
+int ceremony_declare_incident(struct ceremony *c, const char *reason, struct signer *const *signers, size_t count,
+                              struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_declare_incident_locked(c, reason, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
+	return r;
+}
+
+int ceremony_restart(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_restart_locked(c, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
+	return r;
+}
+
+int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t count, struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_close_locked(c, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
 	return r;
 }
 

@@ -145,7 +145,10 @@ int ceremony_open(struct ceremony **out, const char *dir)
 	*out = NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
+	/* Everything is read under the writers' lock, so that the history, the tip and the pending
+	 * record are one state: no other command commits, creates or removes meanwhile. */
 	if ((r = evidence_store_open(&c->store, dir)) != 0 ||
+	    (r = evidence_store_lock(c->store, EVIDENCE_DEFAULT_LOCK_WAIT_MS)) != 0 ||
 	    (r = evidence_tip(c->store, &c->tip, &c->genesis, NULL)) != 0)
 		goto out;
 	if (c->tip.empty) {
@@ -183,10 +186,13 @@ int ceremony_open(struct ceremony **out, const char *dir)
 		         err_message());
 		r = pending_remove(git_repository_path(evidence_store_repository(c->store)));
 	}
-	if (r != 0 || (r = check_pending(c)) != 0) {
+	if (r == 0)
+		r = check_pending(c);
+	if (r != 0) {
 		err_context(r, "%s", dir);
 		goto out;
 	}
+	evidence_store_unlock(c->store); /* ceremony_free() releases it on the other paths */
 	*out = c;
 	c = NULL;
 out:

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,22 @@ static int remove_entry(const char *path, const struct stat *st, int flag, struc
 }
 
 /* Leftovers of a writer that crashed while creating or removing a pending record. */
+/* Is the writer that named a leftover "ceremony-pending.tmp-PID" (or .discard-PID) gone? Only a
+ * dead writer's leftovers are removed: a live one may be about to rename its directory. */
+static int writer_is_gone(const char *name)
+{
+	const char *dash = strrchr(name, '-');
+	char *end = NULL;
+	long pid;
+
+	if (dash == NULL)
+		return 1;
+	pid = strtol(dash + 1, &end, 10);
+	if (end == dash + 1 || *end != '\0' || pid <= 0)
+		return 1;
+	return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 static void remove_leftovers(const char *gitdir)
 {
 	DIR *d = opendir(gitdir);
@@ -60,7 +77,7 @@ static void remove_leftovers(const char *gitdir)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, PENDING_DIR ".", sizeof(PENDING_DIR)) == 0 &&
+		if (strncmp(e->d_name, PENDING_DIR ".", sizeof(PENDING_DIR)) == 0 && writer_is_gone(e->d_name) &&
 		    path_of(path, gitdir, e->d_name, NULL, NULL) == 0)
 			nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	}

@@ -67,4 +67,23 @@ run_expect 0 "$CEREMONY" next -e "$E"
 out_has "Open the bag"
 pass "the ceremony goes on after the kills"
 
+# Two sign-offs at the same moment, from two processes: both land, one after the other (the
+# writers' lock), and the record is committed once with the three sign-offs its rule needs.
+printf 'photo' >"$T/photo"
+run_expect 0 "$CEREMONY" record -e "$E" --step open-bag --yes --attach bag-photo="$T/photo" -k "$T/keys/bob"
+"$CEREMONY" sign -e "$E" -k "$T/keys/carol" >"$T/s1" 2>&1 &
+p1=$!
+"$CEREMONY" sign -e "$E" -k "$T/keys/dave" >"$T/s2" 2>&1 &
+p2=$!
+rc1=0; rc2=0
+wait $p1 || rc1=$?
+wait $p2 || rc2=$?
+[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] || { cat "$T/s1" "$T/s2" >&2; fail "concurrent sign-offs: $rc1 $rc2"; }
+cat "$T/s1" "$T/s2" | grep -q "^record [0-9]* committed" || { cat "$T/s1" "$T/s2" >&2; fail "not committed"; }
+n=$(printf %02d $(($(git -C "$E" rev-list --count main) - 1)))
+[ "$(git -C "$E" ls-tree --name-only "main:records/00/00/00/$n/signoffs" | wc -l)" -eq 3 ] || fail "not three sign-offs"
+run_expect 3 "$CEREMONY" verify -e "$E" -s "$T/scenario.xml"
+out_has "conforming"
+pass "two sign-offs given at once both land, one after the other; committed once"
+
 finish
