@@ -14,6 +14,7 @@
 #include "evidence/scenario.h"
 #include "evidence/script.h"
 #include "evidence/store.h"
+#include "verifier/sigcheck.h"
 
 /* Attachments (photos, logs) are hashed into records; a copy kept in the evidence is at most this. */
 #define ATTACHMENT_BYTES_MAX (64 * 1024 * 1024)
@@ -43,6 +44,7 @@ struct replay {
 	struct buf signoff_blob;
 	struct buf attachment_bytes;
 	struct buf stored_scenario; /* the genesis directory's scenario.xml, when there is one */
+	struct sigcheck *sigcheck; /* the Ed25519 checks, on the second core */
 	long signers_seen[EVIDENCE_SIGNOFFS_MAX];
 	size_t signers_seen_count;
 	/* the second layer */
@@ -377,6 +379,40 @@ static int read_blob(struct replay *rp, const git_tree_entry *entry, size_t max,
 	return r;
 }
 
+/* Hand a signature's Ed25519 check to the second core: the signed data (SSHSIG: magic, namespace,
+ * reserved, hash name, the message's digest) is made here, the check itself there. */
+static int submit_check(struct replay *rp, long index, const char *hex, int is_commit, const struct sshsig_parts *parts,
+                        const char *namespace, const uint8_t *msg, size_t msg_len, const char *fp)
+{
+	struct buf data = buf_make(SIGCHECK_DATA_MAX);
+	struct sigcheck_tag tag;
+	int r;
+
+	memset(&tag, 0, sizeof(tag));
+	tag.record = index;
+	snprintf(tag.commit, sizeof(tag.commit), "%s", hex);
+	tag.is_commit = is_commit;
+	snprintf(tag.signer, sizeof(tag.signer), "%s", fp);
+	if ((r = sshsig_signed_data(namespace, parts->hash_algorithm, msg, msg_len, &data)) == 0)
+		r = sigcheck_submit(rp->sigcheck, data.data, data.len, parts->signature, parts->key.ed25519, &tag);
+	buf_free(&data);
+	return r;
+}
+
+/* A signature the second core found wrong, as the finding it is. */
+static int signature_failed(void *ctx, const struct sigcheck_tag *tag)
+{
+	struct replay *rp = ctx;
+
+	if (tag->is_commit)
+		return findings_add(rp->findings, "commit-signature-invalid", tag->record, tag->commit,
+		                    "commit signature by %s does not verify (message changed or signature forged)",
+		                    tag->signer);
+	return findings_add(rp->findings, "signoff-invalid", tag->record, tag->commit,
+	                    "sign-off by %s does not verify over this record (forged, or replayed from another record)",
+	                    tag->signer);
+}
+
 static int check_signoff(struct replay *rp, long index, const char *hex, const git_tree_entry *entry,
                          const struct roster *roster, size_t *seen_count)
 {
@@ -414,12 +450,12 @@ static int check_signoff(struct replay *rp, long index, const char *hex, const g
 		return 0;
 	}
 	rp->result->signatures_checked++;
-	if (sshsig_verify_blob(blob->data, blob->len, SSHSIG_NAMESPACE_RECORD, rp->record_bytes.data,
-	                       rp->record_bytes.len, &signer) != 0) {
-		FIND(rp, "signoff-invalid", index, hex,
-		     "sign-off by %s does not verify over this record (forged, or replayed from another record)", fp);
-		return 0;
-	}
+	/* The Ed25519 check itself runs on the second core (verifier/sigcheck.c); a failure becomes
+	 * signoff-invalid when the checks are collected. */
+	if ((r = submit_check(rp, index, hex, 0, &parts, SSHSIG_NAMESPACE_RECORD, rp->record_bytes.data,
+	                      rp->record_bytes.len, fp)) != 0)
+		return r;
+	signer = parts.key;
 	person = roster_find_key(roster, &signer);
 	if (person < 0) {
 		FIND(rp, "signoff-unknown-key", index, hex, "sign-off by %s, a key not in the pinned roster", fp);
@@ -577,10 +613,24 @@ static int check_commit_signature(struct replay *rp, long index, const char *hex
 	if (c->unexpected_header[0] != '\0')
 		FIND(rp, "commit-header", index, hex, "unexpected commit header \"%s\"", c->unexpected_header);
 	rp->result->signatures_checked++;
-	if (sshsig_verify(c->signature.data, c->signature.len, SSHSIG_NAMESPACE_GIT, c->signed_payload.data,
-	                  c->signed_payload.len, &signer) != 0) {
-		FIND(rp, "commit-signature-invalid", index, hex, "commit signature: %s", err_message());
-		return 0;
+	{
+		struct sshsig_parts parts;
+		int r;
+		if (sshsig_dearmor(c->signature.data, c->signature.len, &rp->signoff_blob) != 0 ||
+		    sshsig_parse_blob(rp->signoff_blob.data, rp->signoff_blob.len, &parts) != 0) {
+			FIND(rp, "commit-signature-invalid", index, hex, "commit signature: %s", err_message());
+			return 0;
+		}
+		if (!bytes_equal_cstring(parts.namespace, parts.namespace_len, SSHSIG_NAMESPACE_GIT)) {
+			FIND(rp, "commit-signature-invalid", index, hex,
+			     "commit signature: wrong namespace (expected \"%s\")", SSHSIG_NAMESPACE_GIT);
+			return 0;
+		}
+		sshkey_fingerprint_text(&parts.key, fp);
+		if ((r = submit_check(rp, index, hex, 1, &parts, SSHSIG_NAMESPACE_GIT, c->signed_payload.data,
+		                      c->signed_payload.len, fp)) != 0)
+			return r;
+		signer = parts.key;
 	}
 	if (rp->genesis != NULL && roster_find_key(rp->genesis->roster, &signer) < 0) {
 		sshkey_fingerprint_text(&signer, fp);
@@ -800,7 +850,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		                 "no " EVIDENCE_BRANCH ": the repository holds no evidence");
 		goto out;
 	}
-	if ((r = collect_history(&rp, &tip, &history, &count)) != 0)
+	if ((r = collect_history(&rp, &tip, &history, &count)) != 0 || (r = sigcheck_start(&rp.sigcheck)) != 0)
 		goto out;
 	for (size_t i = 0; i < count && !rp.stop; i++) {
 		if (i > 0 && i % REPLAY_WINDOW == 0 && (r = refresh_repository(&rp)) != 0)
@@ -808,6 +858,12 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		if ((r = check_one(&rp, (long)i, &history[i])) != 0)
 			goto out;
 		result->records = i + 1;
+	}
+	{
+		size_t dropped = 0;
+		if ((r = sigcheck_finish(rp.sigcheck, signature_failed, &rp, &dropped)) != 0)
+			goto out;
+		findings->dropped += dropped;
 	}
 	result->closed = rp.last_is_close;
 	result->last_session = rp.previous_session;
@@ -832,6 +888,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		result->incidents = rp.script.incidents;
 	}
 out:
+	sigcheck_free(rp.sigcheck);
 	free(history);
 	record_free(rp.genesis);
 	scenario_free(rp.scenario);
