@@ -5,6 +5,7 @@
 
 #include <libxml/tree.h>
 
+#include "cli/action.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/encoding.h"
@@ -14,19 +15,6 @@
 #include "common/sshsig.h"
 #include "common/xml.h"
 #include "evidence/scenario.h"
-
-static int print_digest(const char *label, const uint8_t digest[32])
-{
-	struct buf words = buf_make(1024);
-	char hex[65];
-	int r;
-
-	hex_encode(digest, 32, hex);
-	if ((r = pgpwords_append(&words, digest, 32)) == 0)
-		printf("%s: %s\n%*s  %s\n", label, hex, (int)strlen(label), "", (const char *)words.data);
-	buf_free(&words);
-	return r;
-}
 
 static int one_file(int argc, char **argv, const char *usage, const char *summary, const char **file)
 {
@@ -69,7 +57,7 @@ static int scenario_check_cmd(int argc, char **argv)
 	printf("%s: %s %s, %zu step%s, %zu problem%s\n", file, s->roster ? "scenario" : "template", s->id,
 	       s->step_count, s->step_count == 1 ? "" : "s", count, count == 1 ? "" : "s");
 	if (count == 0)
-		r = print_digest("sha256", s->sha256);
+		r = print_digest_words("sha256", s->sha256);
 	scenario_free(s);
 	buf_free(&problems);
 	return r != 0 ? r : (count > 0 ? EXIT_REFUSED : EXIT_OK);
@@ -119,7 +107,7 @@ static int scenario_show_cmd(int argc, char **argv)
 	if ((r = scenario_load(&s, file, 1, NULL)) != 0)
 		return r;
 	printf("CEREMONY CHECKLIST: %s\n%s (revision %u)\n\n", s->title, s->id, s->revision);
-	if ((r = print_digest("scenario sha256", s->sha256)) != 0)
+	if ((r = print_digest_words("scenario sha256", s->sha256)) != 0)
 		goto out;
 	printf("\nROLES\n");
 	for (size_t i = 0; i < s->role_count; i++)
