@@ -34,7 +34,12 @@ done
 run_expect 1 "$CEREMONY" vault check-share -V "$V" --share "$S/carol.share" --passphrase-file "$T/bob.pass"
 err_one_line; err_has "carol.share: wrong passphrase or corrupted share file"
 cp "$S/carol.share" "$T/corrupt.share"
-printf '\x01' | dd of="$T/corrupt.share" bs=1 seek=120 conv=notrunc 2>/dev/null
+# Flip one bit of the ciphertext (setting a byte could leave it unchanged).
+size=$(stat -c %s "$T/corrupt.share")
+at=$((size - 20))
+byte=$(od -An -tu1 -j "$at" -N1 "$T/corrupt.share" | tr -d ' ')
+printf "\\$(printf %03o $((byte ^ 1)))" | dd of="$T/corrupt.share" bs=1 seek="$at" conv=notrunc 2>/dev/null
+cmp -s "$S/carol.share" "$T/corrupt.share" && fail "the share file was not changed"
 run_expect 1 "$CEREMONY" vault check-share -V "$V" --share "$T/corrupt.share" --passphrase-file "$T/carol.pass"
 err_one_line; err_has "corrupt.share"
 pass "each key master checks their share; a wrong passphrase or a corrupted file is refused"
