@@ -29,9 +29,16 @@ static int buf_reserve(struct buf *b, size_t extra)
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-	grown = realloc(b->data, cap);
+	/* Not realloc(): the old bytes are wiped before they are freed, so a buffer that held key
+	 * material leaves no copy behind when it grows (buf_wipe_free() wipes the last one). */
+	grown = malloc(cap);
 	if (grown == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
+	if (b->data != NULL) {
+		memcpy(grown, b->data, b->len + 1);
+		sodium_memzero(b->data, b->cap);
+		free(b->data);
+	}
 	b->data = grown;
 	b->cap = cap;
 	return 0;

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "common/error.h"
 
 int file_read_all(const char *path, size_t max, struct buf *out)
@@ -62,8 +64,11 @@ int file_read_all(const char *path, size_t max, struct buf *out)
 	}
 out:
 	close(fd);
-	if (r != 0)
+	sodium_memzero(chunk, sizeof(chunk)); /* the file may be a private key */
+	if (r != 0 && out->data != NULL) {
+		sodium_memzero(out->data, out->cap);
 		buf_reset(out);
+	}
 	return r;
 }
 

@@ -472,8 +472,10 @@ int sshkey_private_load(struct sshkey_private **out, const char *path)
 	int r;
 
 	*out = NULL;
-	if ((r = file_read_all(path, text.limit, &text)) != 0)
+	if ((r = file_read_all(path, text.limit, &text)) != 0) {
+		buf_wipe_free(&text); /* a partial read of a key file is still key material */
 		return r; /* the message already names the path */
+	}
 	r = sshkey_private_parse(out, text.data, text.len);
 	buf_wipe_free(&text);
 	if (r != 0)
