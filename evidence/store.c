@@ -16,6 +16,7 @@
 #include "common/hash.h"
 #include "common/sshsig.h"
 #include "common/git_error.h"
+#include "common/git_safety.h"
 #include "evidence/store_internal.h"
 
 int (*evidence_fault_hook)(enum evidence_append_step step) = NULL;
@@ -123,7 +124,7 @@ int evidence_store_open(struct evidence_store **out, const char *dir)
 	int r;
 
 	*out = NULL;
-	if ((r = store_new(&store, dir)) != 0)
+	if ((r = git_dir_check(dir)) != 0 || (r = store_new(&store, dir)) != 0)
 		return r;
 	if (git_repository_open_ext(&store->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) <
 	    0) {

@@ -8,6 +8,7 @@
 #include "common/encoding.h"
 #include "common/error.h"
 #include "common/git_error.h"
+#include "common/git_safety.h"
 #include "common/hash.h"
 #include "common/sshsig.h"
 #include "evidence/commit_raw.h"
@@ -841,7 +842,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	rp.attachment_bytes = buf_make(ATTACHMENT_BYTES_MAX);
 	rp.stored_scenario = buf_make(SCENARIO_BYTES_MAX);
 	rp.dir = dir;
-	if ((r = open_repository(dir, &rp.repo)) != 0)
+	if ((r = git_dir_check(dir)) != 0 || (r = open_repository(dir, &rp.repo)) != 0)
 		return r;
 	if ((r = check_refs(&rp)) != 0)
 		goto out;

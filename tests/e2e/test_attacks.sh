@@ -189,4 +189,20 @@ grep -q "^record 4 (commit [0-9a-f]*): record-after-close: " "$T/out" || { cat "
 ! grep -q ": record-chain: \|: signoff-invalid: \|: commit-signature-invalid: " "$T/out" || { cat "$T/out" >&2; fail "the crafted record should be otherwise valid"; }
 pass "a record after close, chained and signed by insiders: record-after-close"
 
+attack fifo
+mkfifo "$A/refs/heads/stuck"
+run_expect 2 timeout 20 "$CEREMONY" verify -e "$A"
+err_one_line; err_has "refs/heads/stuck: not a regular file or directory"
+run_expect 2 timeout 20 "$CEREMONY" log -e "$A"
+err_one_line; err_has "refs/heads/stuck"
+attack include
+printf '[include]\n\tpath = /etc/passwd\n' >>"$A/config"
+run_expect 2 timeout 20 "$CEREMONY" verify -e "$A"
+err_one_line; err_has "config: an include section is refused"
+attack alternates
+echo /tmp >"$A/objects/info/alternates"
+run_expect 2 timeout 20 "$CEREMONY" verify -e "$A"
+err_one_line; err_has "alternates: refused"
+pass "a FIFO, a config include or an alternates file in the repository is refused at once, not followed or waited on"
+
 finish
