@@ -1,5 +1,4 @@
 /* ceremony evidence init: a new evidence repository and its genesis record. */
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,18 +24,6 @@ static const struct cli_option options[] = {
         [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
-
-/* Set while cleaning up: keep the top directory when the user had made it beforehand. */
-static int keep_top_directory;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	if (ftw->level == 0 && keep_top_directory)
-		return 0;
-	return remove(path);
-}
 
 /* Build the genesis record's bytes. */
 static int make_genesis(const struct cli_args *args, struct roster *roster, const struct signer_set *signers,
@@ -90,7 +77,7 @@ int cmd_evidence_init(int argc, char **argv)
 	struct roster *roster = NULL;
 	struct cli_args args;
 	git_oid commit;
-	int r, created = 0;
+	int r, created = 0, existed = 0;
 
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
@@ -122,7 +109,7 @@ int cmd_evidence_init(int argc, char **argv)
 		goto out;
 	{
 		struct stat st;
-		keep_top_directory = stat(cli_value(&args, OPT_EVIDENCE), &st) == 0;
+		existed = stat(cli_value(&args, OPT_EVIDENCE), &st) == 0;
 	}
 	if ((r = evidence_store_create(&store, cli_value(&args, OPT_EVIDENCE))) != 0)
 		goto out;
@@ -135,7 +122,7 @@ int cmd_evidence_init(int argc, char **argv)
 out:
 	evidence_store_free(store);
 	if (r != 0 && created) /* nothing half-written: a repository without its genesis record goes */
-		nftw(cli_value(&args, OPT_EVIDENCE), remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		file_remove_tree(cli_value(&args, OPT_EVIDENCE), existed);
 	signer_set_close(&signers);
 	roster_free(roster);
 	buf_free(&roster_text);

@@ -1,6 +1,7 @@
 #include "common/file.h"
 
 #include <errno.h>
+#include <ftw.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -124,4 +125,22 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	}
 	memcpy(dir, path, strlen(path) + 1);
 	return file_sync_dir(dirname(dir));
+}
+
+/* nftw() has no context argument: the one flag it needs is per thread. */
+static _Thread_local int removing_keeps_top;
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	if (ftw->level == 0 && removing_keeps_top)
+		return 0;
+	return remove(path);
+}
+
+void file_remove_tree(const char *path, int keep_top)
+{
+	removing_keeps_top = keep_top;
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }

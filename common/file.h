@@ -15,6 +15,10 @@ __attribute__((warn_unused_result)) int file_read_all(const char *path, size_t m
  * rename over `path`, fsync of the directory. A crash leaves either the old file or the new one. */
 __attribute__((warn_unused_result)) int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Remove the tree at `path` (files and directories, symbolic links not followed). With `keep_top`
+ * the directory `path` itself stays (emptied). Best effort: for cleaning up what we created. */
+void file_remove_tree(const char *path, int keep_top);
+
 /* fsync a directory, so that a rename or a new entry in it is durable. */
 __attribute__((warn_unused_result)) int file_sync_dir(const char *dir);
 

@@ -1,7 +1,6 @@
 /* Opening and beginning a ceremony: everything the recorder knows comes from the repository. */
 #include "recorder/ceremony.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -201,18 +200,6 @@ out:
 	return r;
 }
 
-/* Set while cleaning up a failed begin: keep a directory the user had made beforehand. */
-static int keep_top_directory;
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	if (ftw->level == 0 && keep_top_directory)
-		return 0;
-	return remove(path);
-}
-
 static int make_genesis(const struct scenario *s, const struct signer *first, const char *version, const char *build,
                         struct buf *bytes)
 {
@@ -254,7 +241,7 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 	struct scenario *s = NULL;
 	struct evidence_file file;
 	struct stat st;
-	int r, created = 0;
+	int r, created = 0, existed = 0;
 
 	*out = NULL;
 	if (count == 0 || count > EVIDENCE_SIGNOFFS_MAX)
@@ -271,7 +258,7 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 	}
 	if ((r = make_genesis(s, signers[0], version, build, &bytes)) != 0)
 		goto out;
-	keep_top_directory = stat(dir, &st) == 0;
+	existed = stat(dir, &st) == 0;
 	if ((r = evidence_store_create(&store, dir)) != 0)
 		goto out;
 	created = 1;
@@ -310,7 +297,7 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 out:
 	evidence_store_free(store);
 	if (r != 0 && created) /* nothing half-written: a repository without its genesis record goes */
-		nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		file_remove_tree(dir, existed);
 	scenario_free(s);
 	buf_free(&scenario_bytes);
 	buf_free(&problems);

@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,14 +42,6 @@ static int path_of(char out[PATH_BYTES], const char *gitdir, const char *a, cons
 	return 0;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 /* Leftovers of a writer that crashed while creating or removing a pending record. */
 /* Is the writer that named a leftover "ceremony-pending.tmp-PID" (or .discard-PID) gone? Only a
  * dead writer's leftovers are removed: a live one may be about to rename its directory. */
@@ -79,7 +70,7 @@ static void remove_leftovers(const char *gitdir)
 	while ((e = readdir(d)) != NULL) {
 		if (strncmp(e->d_name, PENDING_DIR ".", sizeof(PENDING_DIR)) == 0 && writer_is_gone(e->d_name) &&
 		    path_of(path, gitdir, e->d_name, NULL, NULL) == 0)
-			nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+			file_remove_tree(path, 0);
 	}
 	closedir(d);
 }
@@ -238,7 +229,7 @@ int pending_create(const char *gitdir, const struct pending *p)
 	}
 	return file_sync_dir(gitdir);
 fail:
-	nftw(tmp, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	file_remove_tree(tmp, 0);
 	return r;
 }
 
@@ -267,6 +258,6 @@ int pending_remove(const char *gitdir)
 		return errno == ENOENT ? 0 : err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
 	if ((r = file_sync_dir(gitdir)) != 0)
 		return r;
-	nftw(doomed, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	file_remove_tree(doomed, 0);
 	return 0;
 }
