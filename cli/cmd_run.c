@@ -210,7 +210,7 @@ static enum answer run_step(const char *dir, const struct ceremony *c, const str
 		value_ptrs[i] = values[i];
 	}
 	for (size_t i = 0; i < st->attachment_count && i < ATTACH_PATHS_MAX; i++) {
-		struct buf data = buf_make(64 * 1024 * 1024);
+		struct buf data = buf_make(RECORD_ATTACHMENT_MAX);
 		uint8_t digest[32];
 		snprintf(prompt, sizeof(prompt), "File for %s (%s): ", st->attachments[i].name,
 		         st->attachments[i].label);

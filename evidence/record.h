@@ -22,6 +22,9 @@
 #define RECORD_VALUES_MAX 64
 #define RECORD_VALUE_MAX 4096
 #define RECORD_NOTE_MAX 16384
+/* An attachment (a photo, a firmware image) the recorder hashes, and keeps when the scenario says so,
+ * is at most this; the verifier reads a kept one within the same bound. */
+#define RECORD_ATTACHMENT_MAX (64 * 1024 * 1024)
 
 #define RECORD_ATTACHMENTS_MAX 16
 #define RECORD_INCIDENT_TEXT_MAX 4096

@@ -13,8 +13,6 @@
 #include "recorder/ceremony.h"
 #include "recorder/pending.h"
 
-#define ATTACHMENT_READ_MAX (64 * 1024 * 1024)
-
 void action_result_init(struct action_result *r)
 {
 	memset(r, 0, sizeof(*r));
@@ -351,7 +349,7 @@ static void attachment_files_free(struct attachment_files *a)
 static int fill_attachments(const struct scenario_step *step, const struct step_input *in, struct record *rec,
                             struct attachment_files *out)
 {
-	struct buf data = buf_make(ATTACHMENT_READ_MAX);
+	struct buf data = buf_make(RECORD_ATTACHMENT_MAX);
 	uint8_t digest[32];
 	int r = 0;
 
@@ -378,7 +376,7 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 		if ((r = record_add_attachment(rec, name, digest, data.len, a->store)) != 0 || !a->store)
 			continue;
 		out->data[out->count] = data;
-		data = buf_make(ATTACHMENT_READ_MAX);
+		data = buf_make(RECORD_ATTACHMENT_MAX);
 		if (asprintf(&out->names[out->count], EVIDENCE_ATTACHMENTS_DIR "/%s", name) < 0) {
 			out->names[out->count] = NULL;
 			r = err_set(CER_ERR_NOMEM, "out of memory");

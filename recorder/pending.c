@@ -16,7 +16,6 @@
 #define PATH_BYTES 4096
 #define SIGNOFFS "signoffs"
 #define FILES "files"
-#define ATTACHMENT_STORED_MAX (64 * 1024 * 1024)
 
 void pending_free(struct pending *p)
 {
@@ -136,7 +135,7 @@ static int load_files(struct pending *p, const char *dir)
 			r = err_set(CER_ERR_FORMAT, "%s: too many files", dir);
 			break;
 		}
-		p->file_bytes[i] = buf_make(ATTACHMENT_STORED_MAX);
+		p->file_bytes[i] = buf_make(RECORD_ATTACHMENT_MAX);
 		if (asprintf(&p->file_names[i], EVIDENCE_ATTACHMENTS_DIR "/%s", e->d_name) < 0) {
 			p->file_names[i] = NULL;
 			r = err_set(CER_ERR_NOMEM, "out of memory");
@@ -146,7 +145,7 @@ static int load_files(struct pending *p, const char *dir)
 		if (snprintf(path, sizeof(path), "%s/%s", dir, e->d_name) >= (int)sizeof(path))
 			r = err_set(CER_ERR_USAGE, "path too long");
 		else
-			r = file_read_all(path, ATTACHMENT_STORED_MAX, &p->file_bytes[i]);
+			r = file_read_all(path, RECORD_ATTACHMENT_MAX, &p->file_bytes[i]);
 		p->files[i].name = p->file_names[i];
 		p->files[i].data = p->file_bytes[i].data;
 		p->files[i].len = p->file_bytes[i].len;

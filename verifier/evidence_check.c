@@ -17,9 +17,6 @@
 #include "evidence/store.h"
 #include "verifier/sigcheck.h"
 
-/* Attachments (photos, logs) are hashed into records; a copy kept in the evidence is at most this. */
-#define ATTACHMENT_BYTES_MAX (64 * 1024 * 1024)
-
 /* libgit2 keeps the commits and trees it reads in the repository's object cache, up to a
  * process-wide 256 MiB of object bytes (several times that once parsed), so over a long history
  * memory would grow with the number of records (810 MiB at 100,000). The check never needs an object
@@ -734,8 +731,8 @@ static int check_stored_files(struct replay *rp, long index, const char *hex, co
 			continue;
 		}
 		found++;
-		if (a->size > ATTACHMENT_BYTES_MAX ||
-		    read_blob(rp, e, ATTACHMENT_BYTES_MAX, &rp->attachment_bytes) != 0) {
+		if (a->size > RECORD_ATTACHMENT_MAX ||
+		    read_blob(rp, e, RECORD_ATTACHMENT_MAX, &rp->attachment_bytes) != 0) {
 			r = findings_add(rp->findings, "object-corrupt", index, hex, "attachment %s cannot be read",
 			                 a->name);
 			continue;
@@ -839,7 +836,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	rp.options = options;
 	rp.record_bytes = buf_make(RECORD_BYTES_MAX);
 	rp.signoff_blob = buf_make(SSHSIG_ARMORED_MAX);
-	rp.attachment_bytes = buf_make(ATTACHMENT_BYTES_MAX);
+	rp.attachment_bytes = buf_make(RECORD_ATTACHMENT_MAX);
 	rp.stored_scenario = buf_make(SCENARIO_BYTES_MAX);
 	rp.dir = dir;
 	if ((r = git_dir_check(dir)) != 0 || (r = open_repository(dir, &rp.repo)) != 0)
