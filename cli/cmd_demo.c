@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "cli/commands.h"
+#include "cli/keys.h"
 #include "cli/options.h"
 #include "common/buf.h"
 #include "common/encoding.h"
@@ -20,7 +21,6 @@
 #include "evidence/scenario.h"
 #include "recorder/ceremony.h"
 
-int keygen_write(const char *path, const char *comment);
 extern const unsigned char demo_template[];
 extern const size_t demo_template_len;
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/keys.h"
 #include "cli/options.h"
 #include "common/error.h"
 #include "common/sshkey.h"
@@ -36,7 +37,6 @@ static int write_new_file(const char *path, const struct buf *data, mode_t mode)
 	return 0;
 }
 
-int keygen_write(const char *path, const char *comment);
 int keygen_write(const char *path, const char *comment)
 {
 	struct buf priv = buf_make(16384), pub = buf_make(1024);

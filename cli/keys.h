@@ -15,4 +15,8 @@ struct signer_set {
 __attribute__((warn_unused_result)) int signer_set_open(struct signer_set *set, const char *const *specs, size_t count);
 void signer_set_close(struct signer_set *set);
 
+/* Write a new unencrypted Ed25519 key to `path` (mode 0600, never overwriting) and `path`.pub:
+ * throwaway keys for tests and the demo (cli/cmd_keygen.c). */
+__attribute__((warn_unused_result)) int keygen_write(const char *path, const char *comment);
+
 #endif

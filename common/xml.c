@@ -197,9 +197,11 @@ int xml_text(const xmlNode *el, size_t max, char **out)
 
 	*out = NULL;
 	for (const xmlNode *n = el->children; n != NULL; n = n->next) {
-		if (n->type != XML_TEXT_NODE)
-			return buf_free(&text), err_set(CER_ERR_FORMAT, "line %d: <%s> must hold text only", el->line,
-			                                (const char *)el->name);
+		if (n->type != XML_TEXT_NODE) {
+			buf_free(&text);
+			return err_set(CER_ERR_FORMAT, "line %d: <%s> must hold text only", el->line,
+			               (const char *)el->name);
+		}
 		if ((r = buf_append_str(&text, (const char *)n->content)) != 0) {
 			buf_free(&text);
 			return err_context(r, "line %d: <%s>", el->line, (const char *)el->name);
