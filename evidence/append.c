@@ -413,37 +413,59 @@ static int move_branch(git_repository *repo, const struct append_plan *plan, con
 	return 0;
 }
 
+/* The checks and writes of an append, on a plan made under the lock. */
+static int append_planned(struct evidence_store *store, const struct append_plan *plan, const uint8_t *bytes,
+                          size_t len, const struct evidence_signoff *signoffs, size_t signoff_count,
+                          const struct evidence_file *files, size_t file_count, struct signer *committer,
+                          git_oid *commit_out)
+{
+	git_oid record_dir, root, commit;
+	int r;
+
+	if ((r = check_signoffs(plan, bytes, len, signoffs, signoff_count, committer)) != 0 ||
+	    (r = check_files(plan, files, file_count)) != 0)
+		return r;
+	if ((r = write_record_dir(store->repo, bytes, len, signoffs, signoff_count, files, file_count, &record_dir)) !=
+	            0 ||
+	    (r = write_root_tree(store->repo, plan, &record_dir, &root)) != 0 ||
+	    (r = fault(EVIDENCE_STEP_TREES_WRITTEN)) != 0 ||
+	    (r = write_signed_commit(store->repo, plan, &root, committer, &commit)) != 0 ||
+	    (r = fault(EVIDENCE_STEP_COMMIT_WRITTEN)) != 0)
+		return r;
+	if ((r = sync_repository(store)) != 0 || (r = fault(EVIDENCE_STEP_OBJECTS_DURABLE)) != 0 ||
+	    (r = move_branch(store->repo, plan, &commit)) != 0 || (r = fault(EVIDENCE_STEP_BRANCH_MOVED)) != 0 ||
+	    (r = sync_repository(store)) != 0)
+		return r;
+	if (commit_out != NULL)
+		git_oid_cpy(commit_out, &commit);
+	return 0;
+}
+
+/* Under the lock: clear a crashed writer's ref lock, then plan against the tip. */
+static int lock_and_plan(struct evidence_store *store, const uint8_t *bytes, size_t len, int lock_wait_ms,
+                         struct append_plan *plan)
+{
+	int r;
+
+	memset(plan, 0, sizeof(*plan));
+	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
+		return r;
+	if ((r = fault(EVIDENCE_STEP_LOCKED)) != 0 || (r = clear_stale_ref_lock(store)) != 0)
+		return r;
+	return make_plan(store, bytes, len, plan);
+}
+
 int evidence_append_signed(struct evidence_store *store, const uint8_t *bytes, size_t len,
                            const struct evidence_signoff *signoffs, size_t signoff_count,
                            const struct evidence_file *files, size_t file_count, struct signer *committer,
                            int lock_wait_ms, git_oid *commit_out)
 {
 	struct append_plan plan;
-	git_oid record_dir, root, commit;
 	int locked_here = store->lock_fd < 0, r;
 
-	memset(&plan, 0, sizeof(plan));
-	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
-		return r;
-	if ((r = fault(EVIDENCE_STEP_LOCKED)) != 0 || (r = clear_stale_ref_lock(store)) != 0 ||
-	    (r = make_plan(store, bytes, len, &plan)) != 0 ||
-	    (r = check_signoffs(&plan, bytes, len, signoffs, signoff_count, committer)) != 0 ||
-	    (r = check_files(&plan, files, file_count)) != 0)
-		goto out;
-	if ((r = write_record_dir(store->repo, bytes, len, signoffs, signoff_count, files, file_count, &record_dir)) !=
-	            0 ||
-	    (r = write_root_tree(store->repo, &plan, &record_dir, &root)) != 0 ||
-	    (r = fault(EVIDENCE_STEP_TREES_WRITTEN)) != 0 ||
-	    (r = write_signed_commit(store->repo, &plan, &root, committer, &commit)) != 0 ||
-	    (r = fault(EVIDENCE_STEP_COMMIT_WRITTEN)) != 0)
-		goto out;
-	if ((r = sync_repository(store)) != 0 || (r = fault(EVIDENCE_STEP_OBJECTS_DURABLE)) != 0 ||
-	    (r = move_branch(store->repo, &plan, &commit)) != 0 || (r = fault(EVIDENCE_STEP_BRANCH_MOVED)) != 0 ||
-	    (r = sync_repository(store)) != 0)
-		goto out;
-	if (commit_out != NULL)
-		git_oid_cpy(commit_out, &commit);
-out:
+	if ((r = lock_and_plan(store, bytes, len, lock_wait_ms, &plan)) == 0)
+		r = append_planned(store, &plan, bytes, len, signoffs, signoff_count, files, file_count, committer,
+		                   commit_out);
 	free_plan(&plan);
 	if (locked_here)
 		evidence_store_unlock(store);
@@ -452,34 +474,25 @@ out:
 
 /* Refuse signers outside the pinned roster, or one person twice, before any key or token is
  * asked to sign: a hardware token's touch is never spent on a record that cannot be committed. */
-static int check_signers(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
-                         size_t count)
+static int check_signers(const struct append_plan *plan, struct signer *const *signers, size_t count)
 {
-	struct append_plan plan;
 	long seen[EVIDENCE_SIGNOFFS_MAX];
 	char fp[SSHKEY_FINGERPRINT_CHARS + 1];
-	int r;
 
-	if ((r = make_plan(store, bytes, len, &plan)) != 0)
-		goto out;
 	for (size_t i = 0; i < count; i++) {
-		seen[i] = roster_find_key(plan.roster, signer_public_key(signers[i]));
+		seen[i] = roster_find_key(plan->roster, signer_public_key(signers[i]));
 		if (seen[i] < 0) {
 			sshkey_fingerprint_text(signer_public_key(signers[i]), fp);
-			r = err_set(CER_ERR_REFUSED, "key %s (%s) is not in the roster", signer_name(signers[i]), fp);
-			goto out;
+			return err_set(CER_ERR_REFUSED, "key %s (%s) is not in the roster", signer_name(signers[i]),
+			               fp);
 		}
 		for (size_t j = 0; j < i; j++)
-			if (seen[j] == seen[i]) {
-				r = err_set(CER_ERR_REFUSED, "%s signs twice (keys %s and %s); a person counts once",
-				            plan.roster->participants[seen[i]], signer_name(signers[j]),
-				            signer_name(signers[i]));
-				goto out;
-			}
+			if (seen[j] == seen[i])
+				return err_set(CER_ERR_REFUSED, "%s signs twice (keys %s and %s); a person counts once",
+				               plan->roster->participants[seen[i]], signer_name(signers[j]),
+				               signer_name(signers[i]));
 	}
-out:
-	free_plan(&plan);
-	return r;
+	return 0;
 }
 
 int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t len, struct signer *const *signers,
@@ -487,6 +500,7 @@ int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t l
 {
 	struct evidence_signoff signoffs[EVIDENCE_SIGNOFFS_MAX];
 	struct buf armored[EVIDENCE_SIGNOFFS_MAX];
+	struct append_plan plan;
 	int locked_here = store->lock_fd < 0, r;
 
 	if (signer_count == 0)
@@ -495,9 +509,9 @@ int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t l
 		return err_set(CER_ERR_USAGE, "more than %d sign-offs on one record", EVIDENCE_SIGNOFFS_MAX);
 	for (size_t i = 0; i < signer_count; i++)
 		armored[i] = buf_make(SSHSIG_ARMORED_MAX);
-	if ((r = evidence_store_lock(store, lock_wait_ms)) != 0)
-		goto out;
-	if ((r = check_signers(store, bytes, len, signers, signer_count)) != 0)
+	/* One plan, made once under the lock, serves the signers' check and the append. */
+	if ((r = lock_and_plan(store, bytes, len, lock_wait_ms, &plan)) != 0 ||
+	    (r = check_signers(&plan, signers, signer_count)) != 0)
 		goto out;
 	for (size_t i = 0; i < signer_count; i++) {
 		if ((r = sshsig_sign(signers[i], SSHSIG_NAMESPACE_RECORD, bytes, len, &armored[i])) != 0)
@@ -506,9 +520,9 @@ int evidence_append(struct evidence_store *store, const uint8_t *bytes, size_t l
 		signoffs[i].armored = armored[i].data;
 		signoffs[i].armored_len = armored[i].len;
 	}
-	r = evidence_append_signed(store, bytes, len, signoffs, signer_count, NULL, 0, committer, lock_wait_ms,
-	                           commit_out);
+	r = append_planned(store, &plan, bytes, len, signoffs, signer_count, NULL, 0, committer, commit_out);
 out:
+	free_plan(&plan);
 	for (size_t i = 0; i < signer_count; i++)
 		buf_free(&armored[i]);
 	if (locked_here)
