@@ -1,5 +1,6 @@
-/* ceremony vault init|status|check-share|log-verify: the vault's commands that exist so far.
- * (serve, unseal, generate, export, sign, destroy and seal need the vault process: docs/vault.md.) */
+/* ceremony vault init|serve|status|seal|check-share|log verify: the vault's own commands
+ * (docs/vault.md). Key operations are not here: a ceremony's recorder asks for exactly what its
+ * scenario specifies, never the operator. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,13 +11,16 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "vault/client.h"
 #include "vault/identity.h"
 #include "vault/init.h"
 #include "vault/log.h"
 #include "vault/passphrase.h"
+#include "vault/server.h"
+#include "vault/service.h"
 #include "vault/sharefile.h"
 
-enum { OPT_VAULT, OPT_THRESHOLD, OPT_KEYMASTER, OPT_PASSFILE, OPT_SHARES, OPT_SHARE, OPT_FAST_KDF };
+enum { OPT_VAULT, OPT_THRESHOLD, OPT_KEYMASTER, OPT_PASSFILE, OPT_SHARES, OPT_SHARE, OPT_FAST_KDF, OPT_LOG };
 static const struct cli_option options[] = {
         [OPT_VAULT] = {"vault", 'V', 1, 0, "DIR", "the vault directory"},
         [OPT_THRESHOLD] = {"threshold", 't', 1, 0, "T", "how many key masters open the vault (init)"},
@@ -26,6 +30,7 @@ static const struct cli_option options[] = {
         [OPT_SHARES] = {"shares", 0, 1, 0, "DIR", "where the share files go (init; default DIR/../shares)"},
         [OPT_SHARE] = {"share", 0, 1, 0, "FILE", "a key master's share file (check-share)"},
         [OPT_FAST_KDF] = {"insecure-fast-kdf", 0, 0, 0, "", "tests only: the cheapest Argon2id the share files accept"},
+        [OPT_LOG] = {"log", 0, 1, 0, "FILE", "a copy of the vault log to check (log verify)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -118,25 +123,142 @@ static int vault_init_cmd(int argc, char **argv)
 	return print_identity(&v);
 }
 
-static int vault_status_cmd(int argc, char **argv)
+/* Verify the log at `path` and say so; lines only a session key vouches for are counted. */
+static int verify_log(const char *path, const struct vault_identity *v, int *uncertified)
 {
 	struct vault_log_result result;
+	int r;
+
+	if ((r = vault_log_verify(path, v->audit_public_key, &result)) != 0)
+		return r;
+	printf("vault log: %llu entries, chain and signatures verified\n", (unsigned long long)result.entries);
+	*uncertified = result.uncertified_lines > 0;
+	if (result.uncertified_lines > 0)
+		printf("vault log: %llu entries from line %llu on are signed by a session key no audit-signed entry "
+		       "certifies (the vault was not opened after them): authentic as a chain, not as the vault's "
+		       "word\n",
+		       (unsigned long long)result.uncertified_lines, (unsigned long long)result.first_uncertified_line);
+	return print_digest_words("log head", result.head);
+}
+
+/* The state of the process serving `dir`, if one is. */
+static int print_process_state(const char *dir)
+{
+	struct vault_msg req, resp;
+	int r;
+
+	vault_msg_init(&req);
+	if ((r = vault_msg_add(&req, "op", VAULT_REQ_STATUS)) != 0)
+		return r;
+	if ((r = vault_client_call(dir, &req, 0, &resp)) == CER_ERR_NOT_FOUND) {
+		printf("vault process: none is serving %s\n", dir);
+		return 0;
+	}
+	if (r == 0 && (r = vault_client_status(&resp)) == 0) {
+		if (strcmp(vault_msg_get(&resp, "state"), "unsealed") == 0)
+			printf("vault process: unsealed (open)\n");
+		else
+			printf("vault process: sealed, %s of %s shares contributed\n", vault_msg_get(&resp, "accepted"),
+			       vault_msg_get(&resp, "threshold"));
+	}
+	vault_msg_release(&resp);
+	return r;
+}
+
+static int vault_status_cmd(int argc, char **argv)
+{
 	struct vault_identity v;
 	struct cli_args args;
 	char path[4096];
-	int r;
+	int r, uncertified = 0;
 
 	r = parse(argc, argv, &args, "vault status -V DIR",
-	          "Print the vault's public identity (id, quorum, key masters, audit key) and verify its log.");
+	          "Print the vault's public identity (id, quorum, key masters, audit key), verify its log, and\n"
+	          "say whether a vault process serves it, sealed or open.");
 	if (r != 0)
 		return r > 0 ? EXIT_OK : r;
 	if ((r = vault_identity_read(cli_value(&args, OPT_VAULT), &v)) != 0 || (r = print_identity(&v)) != 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/%s", cli_value(&args, OPT_VAULT), VAULT_LOG_FILE);
-	if ((r = vault_log_verify(path, v.audit_public_key, &result)) != 0)
-		return err_context(r, "%s", path);
-	printf("vault log: %llu entries, chain and signatures verified\n", (unsigned long long)result.entries);
-	return print_digest_words("log head", result.head);
+	if ((r = verify_log(path, &v, &uncertified)) != 0)
+		return r;
+	return print_process_state(cli_value(&args, OPT_VAULT));
+}
+
+static void say_ready(const char *socket_path)
+{
+	fprintf(stderr, "vault: sealed, listening on %s (Ctrl-C or SIGTERM seals and stops)\n", socket_path);
+}
+
+static int vault_serve_cmd(int argc, char **argv)
+{
+	struct cli_args args;
+	int r;
+
+	r = parse(argc, argv, &args, "vault serve -V DIR",
+	          "Run the vault process: sealed when it starts, opened by a quorum of share contributions\n"
+	          "('ceremony share'), reached over the socket DIR/vault.sock (mode 0600, owner only). It keeps\n"
+	          "the master secret in locked memory until 'ceremony vault seal' or the process ends, and logs\n"
+	          "every operation in DIR/vault.log before it answers.");
+	if (r != 0)
+		return r > 0 ? EXIT_OK : r;
+	return vault_serve(cli_value(&args, OPT_VAULT), "vault-process", say_ready);
+}
+
+static int vault_seal_cmd(int argc, char **argv)
+{
+	struct vault_msg req, resp;
+	struct cli_args args;
+	int r;
+
+	r = parse(argc, argv, &args, "vault seal -V DIR",
+	          "Seal the running vault: it wipes the master secret and every key derived from it, or the\n"
+	          "share contributions so far. Logged.");
+	if (r != 0)
+		return r > 0 ? EXIT_OK : r;
+	vault_msg_init(&req);
+	if ((r = vault_msg_add(&req, "op", VAULT_REQ_SEAL)) != 0 ||
+	    (r = vault_msg_add(&req, "who",
+	                       getenv("USER") != NULL && vault_log_who_ok(getenv("USER")) ? getenv("USER")
+	                                                                                  : "operator")) != 0 ||
+	    (r = vault_client_call(cli_value(&args, OPT_VAULT), &req, 0, &resp)) != 0)
+		return r;
+	if ((r = vault_client_status(&resp)) == 0)
+		printf("vault sealed (log entry %s)\n", vault_msg_get(&resp, "seq"));
+	vault_msg_release(&resp);
+	return r;
+}
+
+static int vault_log_cmd(int argc, char **argv)
+{
+	struct vault_identity v;
+	struct cli_args args;
+	char path[4096];
+	int r, uncertified = 0;
+
+	if (argc < 1 || strcmp(argv[0], "verify") != 0) {
+		if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
+			printf("usage: ceremony vault log verify -V DIR [--log FILE]\n");
+			return EXIT_OK;
+		}
+		return err_set(CER_ERR_USAGE, "usage: ceremony vault log verify -V DIR [--log FILE]");
+	}
+	r = parse(argc - 1, argv + 1, &args, "vault log verify -V DIR [--log FILE]",
+	          "Check the vault log's chain and every signature against the vault's audit key, and name the\n"
+	          "first bad line. --log checks a copy (the one in a ceremony's evidence) instead of DIR/vault.log.\n"
+	          "Exit 0: verified; 1: a bad line; 3: verified, but its last entries are vouched for only by a\n"
+	          "session key (the vault was not opened after them).");
+	if (r != 0)
+		return r > 0 ? EXIT_OK : r;
+	if ((r = vault_identity_read(cli_value(&args, OPT_VAULT), &v)) != 0)
+		return r;
+	if (cli_value(&args, OPT_LOG) != NULL)
+		snprintf(path, sizeof(path), "%s", cli_value(&args, OPT_LOG));
+	else
+		snprintf(path, sizeof(path), "%s/%s", cli_value(&args, OPT_VAULT), VAULT_LOG_FILE);
+	if ((r = verify_log(path, &v, &uncertified)) != 0)
+		return r;
+	return uncertified ? EXIT_INCOMPLETE : EXIT_OK;
 }
 
 static int vault_check_share_cmd(int argc, char **argv)
@@ -185,17 +307,21 @@ int cmd_vault(int argc, char **argv)
 		const char *summary;
 	} subs[] = {
 	        {"init", vault_init_cmd, "initialize a vault: master secret, encrypted shares, identity, log"},
-	        {"status", vault_status_cmd, "the vault's identity, and its log verified"},
+	        {"serve", vault_serve_cmd, "run the vault process (sealed until a quorum of shares opens it)"},
+	        {"status", vault_status_cmd, "the vault's identity, its log verified, its process's state"},
+	        {"seal", vault_seal_cmd, "seal the running vault: wipe the master secret"},
 	        {"check-share", vault_check_share_cmd, "a key master checks their share file"},
+	        {"log", vault_log_cmd, "log verify: check the vault log's chain and signatures"},
 	};
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		FILE *out = argc < 1 ? stderr : stdout;
-		fprintf(out, "usage: ceremony vault <init|status|check-share> ...\n\n");
+		fprintf(out, "usage: ceremony vault <init|serve|status|seal|check-share|log> ...\n\n");
 		for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 			fprintf(out, "  %-12s %s\n", subs[i].name, subs[i].summary);
-		fprintf(out, "\nThe vault process (serve, unseal, generate, export, sign, destroy, seal) is not built "
-		             "yet.\n");
+		fprintf(out,
+		        "\nKey masters open a served vault with 'ceremony share'. Keys are generated, exported, used\n"
+		        "and destroyed only by a ceremony's vault steps, exactly as its scenario specifies.\n");
 		return argc < 1 ? EXIT_USAGE : EXIT_OK;
 	}
 	for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)

@@ -26,6 +26,7 @@ int cmd_restart(int argc, char **argv);
 int cmd_close(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_vault(int argc, char **argv);
+int cmd_share(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

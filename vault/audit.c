@@ -31,6 +31,21 @@ out:
 	return r;
 }
 
+int audit_session_key_generate(struct audit_key **out)
+{
+	struct audit_key *key = calloc(1, sizeof(*key));
+
+	*out = NULL;
+	if (key == NULL || (key->secret = sodium_malloc(crypto_sign_SECRETKEYBYTES)) == NULL) {
+		audit_key_free(key);
+		return err_set(CER_ERR_NOMEM, "cannot allocate secure memory");
+	}
+	crypto_sign_keypair(key->public_key, key->secret);
+	sodium_mprotect_readonly(key->secret);
+	*out = key;
+	return 0;
+}
+
 void audit_key_free(struct audit_key *key)
 {
 	if (key == NULL)

@@ -17,6 +17,10 @@ struct audit_key {
 
 /* Derive the audit key from the master secret (32 bytes, borrowed). */
 __attribute__((warn_unused_result)) int audit_key_derive(struct audit_key **out, const uint8_t master[32]);
+/* An ephemeral session key of the same kind, random, for a vault process that is sealed: it signs
+ * the log lines written before the audit key exists, and the audit-signed unseal line certifies it
+ * (docs/vault.md). It is never stored and dies with the process. */
+__attribute__((warn_unused_result)) int audit_session_key_generate(struct audit_key **out);
 /* Wipes. Safe on NULL. */
 void audit_key_free(struct audit_key *key);
 /* A vault_log_sign_fn: ctx is the struct audit_key. */

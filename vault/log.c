@@ -189,7 +189,7 @@ static int read_tail(struct vault_log *log)
 			goto out;
 		}
 		if ((r = vault_log_parse_line(&parsed, start, line_len)) != 0 ||
-		    (r = vault_log_check_signature(start, parsed.body_len, parsed.sig, log->audit_pub)) != 0) {
+		    (r = vault_log_check_signature(start, &parsed, log->audit_pub)) != 0) {
 			err_context(r, "%s: the last line", log->path);
 			goto out;
 		}
@@ -305,7 +305,8 @@ static int check_entry(const struct vault_log_entry *e)
 }
 
 /* The line's body: every member but "sig", without the closing brace (docs/formats/vault-log.md). */
-static int format_body(struct vault_log *log, const struct vault_log_entry *e, struct line_out *o)
+static int format_body(struct vault_log *log, const struct vault_log_entry *e, const uint8_t *session_pub,
+                       struct line_out *o)
 {
 	char time_text[LOG_TIME_CHARS + 1], number[32], hex[2 * VAULT_LOG_HASH_BYTES + 1];
 	int64_t t = e->time;
@@ -345,6 +346,14 @@ static int format_body(struct vault_log *log, const struct vault_log_entry *e, s
 		}
 		put_str(o, "\"");
 	}
+	if (e->certifies != NULL) {
+		hex_encode(e->certifies, VAULT_LOG_PUBLIC_KEY_BYTES, hex);
+		put_member(o, "certifies", hex);
+	}
+	if (session_pub != NULL) {
+		hex_encode(session_pub, VAULT_LOG_PUBLIC_KEY_BYTES, hex);
+		put_member(o, "signer", hex);
+	}
 	hex_encode(log->head, VAULT_LOG_HASH_BYTES, hex);
 	put_member(o, "prev", hex);
 	return 0;
@@ -375,9 +384,11 @@ static int write_line(struct vault_log *log, size_t len)
 	return 0;
 }
 
-int vault_log_append(struct vault_log *log, const struct vault_log_entry *entry, vault_log_sign_fn sign, void *sign_ctx,
-                     uint64_t *seq_out, uint8_t hash_out[VAULT_LOG_HASH_BYTES])
+static int append_line(struct vault_log *log, const struct vault_log_entry *entry, vault_log_sign_fn sign,
+                       void *sign_ctx, const uint8_t *session_pub, uint64_t *seq_out,
+                       uint8_t hash_out[VAULT_LOG_HASH_BYTES])
 {
+	const uint8_t *verify_pub = session_pub != NULL ? session_pub : log->audit_pub;
 	uint8_t sig[VAULT_LOG_SIGNATURE_BYTES], hash[VAULT_LOG_HASH_BYTES];
 	char sig_text[VAULT_LOG_SIGNATURE_CHARS + 1];
 	struct line_out o = {log->line, 0, 0};
@@ -390,7 +401,9 @@ int vault_log_append(struct vault_log *log, const struct vault_log_entry *entry,
 		return err_set(CER_ERR_REFUSED, "%s: an earlier write failed; open the log again", log->path);
 	if (log->next_seq > VAULT_LOG_SEQ_MAX)
 		return err_set(CER_ERR_REFUSED, "%s: the log is full", log->path);
-	if ((r = check_entry(entry)) != 0 || (r = format_body(log, entry, &o)) != 0)
+	if (session_pub != NULL && entry->certifies != NULL)
+		return err_set(CER_ERR_USAGE, "vault log entry: a session key cannot certify a key");
+	if ((r = check_entry(entry)) != 0 || (r = format_body(log, entry, session_pub, &o)) != 0)
 		return r;
 	if (o.overflow)
 		return err_set(CER_ERR_INTERNAL, "vault log entry: the line would exceed %d bytes", VAULT_LOG_LINE_MAX);
@@ -400,9 +413,9 @@ int vault_log_append(struct vault_log *log, const struct vault_log_entry *entry,
 	if ((r = sign(sign_ctx, log->msg, msg_len, sig)) != 0)
 		return err_context(r < 0 ? r : CER_ERR_INTERNAL, "%s: signing the log line", log->path);
 	/* A signature by the wrong key would break the log for ever: refuse it before it is written. */
-	if (crypto_sign_ed25519_verify_detached(sig, log->msg, msg_len, log->audit_pub) != 0)
-		return err_set(CER_ERR_VERIFY, "%s: the signer's signature does not verify with the audit public key",
-		               log->path);
+	if (crypto_sign_ed25519_verify_detached(sig, log->msg, msg_len, verify_pub) != 0)
+		return err_set(CER_ERR_VERIFY, "%s: the signer's signature does not verify with the %s public key",
+		               log->path, session_pub != NULL ? "session" : "audit");
 	sodium_bin2base64(sig_text, sizeof(sig_text), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
 	put_str(&o, LOG_SIG_MEMBER_PREFIX);
 	put_str(&o, sig_text);
@@ -432,6 +445,19 @@ int vault_log_append(struct vault_log *log, const struct vault_log_entry *entry,
 		memcpy(hash_out, hash, sizeof(hash));
 	log->next_seq++;
 	return 0;
+}
+
+int vault_log_append(struct vault_log *log, const struct vault_log_entry *entry, vault_log_sign_fn sign, void *sign_ctx,
+                     uint64_t *seq_out, uint8_t hash_out[VAULT_LOG_HASH_BYTES])
+{
+	return append_line(log, entry, sign, sign_ctx, NULL, seq_out, hash_out);
+}
+
+int vault_log_append_session(struct vault_log *log, const struct vault_log_entry *entry, vault_log_sign_fn sign,
+                             void *sign_ctx, const uint8_t session_pub[VAULT_LOG_PUBLIC_KEY_BYTES], uint64_t *seq_out,
+                             uint8_t hash_out[VAULT_LOG_HASH_BYTES])
+{
+	return append_line(log, entry, sign, sign_ctx, session_pub, seq_out, hash_out);
 }
 
 void vault_log_close(struct vault_log *log)

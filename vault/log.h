@@ -77,7 +77,13 @@ struct vault_log_entry {
 	const uint8_t *fingerprint; /* VAULT_LOG_FINGERPRINT_BYTES (SHA-256 of the key's SPKI), or NULL */
 	enum vault_log_outcome outcome;
 	const char *detail; /* free text for people, or NULL; "" counts as NULL */
+	/* VAULT_LOG_PUBLIC_KEY_BYTES: the session key this audit-signed line certifies, or NULL
+	 * (docs/formats/vault-log.md, "Session keys"). */
+	const uint8_t *certifies;
 };
+
+/* Can `who` name the asker of a line (the WHO grammar above)? 1 or 0; sets no error. */
+int vault_log_who_ok(const char *who);
 
 /* Signs `len` bytes of `msg` with the audit key into `sig`. Returns 0, or a negative cer_err after
  * err_set(). The key's custody is the caller's: the log never sees it. */
@@ -129,6 +135,15 @@ __attribute__((warn_unused_result)) int vault_log_append(struct vault_log *log, 
                                                          vault_log_sign_fn sign, void *sign_ctx, uint64_t *seq_out,
                                                          uint8_t hash_out[VAULT_LOG_HASH_BYTES]);
 
+/* vault_log_append(), for a vault that is sealed and so has no audit key: the line names the
+ * session key `session_pub` in its "signer" member and `sign` signs with that key; the signature is
+ * checked with `session_pub` before anything is written. A session line cannot certify a key
+ * (CER_ERR_USAGE). Until an audit-signed line certifies `session_pub`, verifiers count the line as
+ * uncertified: authentic as part of the chain, not as the vault's word. */
+__attribute__((warn_unused_result)) int
+vault_log_append_session(struct vault_log *log, const struct vault_log_entry *entry, vault_log_sign_fn sign,
+                         void *sign_ctx, const uint8_t session_pub[VAULT_LOG_PUBLIC_KEY_BYTES], uint64_t *seq_out,
+                         uint8_t hash_out[VAULT_LOG_HASH_BYTES]);
 /* Release the lock and the handle. Safe on NULL. */
 void vault_log_close(struct vault_log *log);
 
@@ -137,6 +152,7 @@ void vault_log_close(struct vault_log *log);
 /* One verified line, as vault_log_each() hands it over: everything borrowed, valid during the call. */
 struct vault_log_line {
 	uint64_t seq; /* its line number is seq + 1 */
+	const uint8_t *signer; /* the session key that signed it, or NULL: the audit key */
 	struct vault_log_entry entry; /* entry.time parsed from "time"; absent fields NULL */
 	const char *time_text; /* "YYYY-MM-DDTHH:MM:SSZ" as written */
 	uint8_t prev[VAULT_LOG_HASH_BYTES];
@@ -152,6 +168,10 @@ struct vault_log_result {
 	uint64_t entries; /* lines verified */
 	uint8_t head[VAULT_LOG_HASH_BYTES]; /* SHA-256 of the last line; zeros when the log is empty */
 	uint64_t bad_line; /* 0, or on refusal the 1-based number of the first bad line */
+	/* Lines signed by a session key that no audit-signed line certifies (before or after them):
+	 * authentic as a chain, not as the vault's word. The first such line (1-based), 0 when none. */
+	uint64_t uncertified_lines;
+	uint64_t first_uncertified_line;
 };
 
 /* Verify the log at `path` line by line, in bounded memory (one read buffer, one line parsed at a

@@ -18,6 +18,8 @@ enum log_field {
 	FIELD_FINGERPRINT,
 	FIELD_OUTCOME,
 	FIELD_DETAIL,
+	FIELD_CERTIFIES,
+	FIELD_SIGNER,
 	FIELD_PREV,
 	FIELD_SIG,
 	FIELD_COUNT
@@ -37,6 +39,8 @@ static const struct {
         [FIELD_FINGERPRINT] = {"fingerprint", 1},
         [FIELD_OUTCOME] = {"outcome", 0},
         [FIELD_DETAIL] = {"detail", 1},
+        [FIELD_CERTIFIES] = {"certifies", 1},
+        [FIELD_SIGNER] = {"signer", 1},
         [FIELD_PREV] = {"prev", 0},
         [FIELD_SIG] = {"sig", 0},
 };
@@ -77,6 +81,23 @@ static const char *quoted(char out[QUOTE_MAX + 4], const char *s, size_t len)
 	return out;
 }
 
+static int who_byte_ok(unsigned char c)
+{
+	return c > 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
+int vault_log_who_ok(const char *who)
+{
+	size_t len = strlen(who);
+
+	if (len == 0 || len > VAULT_LOG_WHO_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (!who_byte_ok((unsigned char)who[i]))
+			return 0;
+	return 1;
+}
+
 int vault_log_check_who(const char *s, size_t len)
 {
 	size_t i;
@@ -84,8 +105,7 @@ int vault_log_check_who(const char *s, size_t len)
 	if (len == 0 || len > VAULT_LOG_WHO_MAX)
 		return err_set(CER_ERR_FORMAT, "\"who\" must be 1 to %d bytes, not %zu", VAULT_LOG_WHO_MAX, len);
 	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\')
+		if (!who_byte_ok((unsigned char)s[i]))
 			return err_set(
 			        CER_ERR_FORMAT,
 			        "\"who\" holds a character other than printable ASCII without space, '\"' and '\\' "
@@ -405,6 +425,19 @@ static int parse_values(struct vault_log_parsed *out, json_t *values[FIELD_COUNT
 			return r;
 		out->entry.detail = s;
 	}
+	if (values[FIELD_CERTIFIES] != NULL) {
+		if ((r = get_hex32(values[FIELD_CERTIFIES], FIELD_CERTIFIES, out->certifies)) != 0)
+			return r;
+		out->entry.certifies = out->certifies;
+	}
+	if (values[FIELD_SIGNER] != NULL) {
+		if ((r = get_hex32(values[FIELD_SIGNER], FIELD_SIGNER, out->signer)) != 0)
+			return r;
+		out->has_signer = 1;
+		/* A session key signs only while the vault is sealed; certifying one is the audit key's word. */
+		if (out->entry.certifies != NULL)
+			return err_set(CER_ERR_FORMAT, "a line signed by a session key cannot certify a key");
+	}
 	if ((r = get_hex32(values[FIELD_PREV], FIELD_PREV, out->prev)) != 0)
 		return r;
 	if ((r = get_string(values[FIELD_SIG], FIELD_SIG, &s, &len)) != 0)
@@ -495,16 +528,20 @@ size_t vault_log_signed_message(uint8_t *msg, const uint8_t *line, size_t body_l
 	return VAULT_LOG_SIGNING_CONTEXT_BYTES + body_len + 1;
 }
 
-int vault_log_check_signature(const uint8_t *line, size_t body_len, const uint8_t sig[VAULT_LOG_SIGNATURE_BYTES],
-                              const uint8_t pub[VAULT_LOG_PUBLIC_KEY_BYTES])
+int vault_log_check_signature(const uint8_t *line, const struct vault_log_parsed *parsed,
+                              const uint8_t audit_pub[VAULT_LOG_PUBLIC_KEY_BYTES])
 {
 	uint8_t msg[LOG_MESSAGE_MAX];
 	size_t len;
 
-	if (body_len > VAULT_LOG_LINE_MAX)
+	if (parsed->body_len > VAULT_LOG_LINE_MAX)
 		return err_set(CER_ERR_FORMAT, "line too long to verify");
-	len = vault_log_signed_message(msg, line, body_len);
-	if (crypto_sign_ed25519_verify_detached(sig, msg, len, pub) != 0)
-		return err_set(CER_ERR_VERIFY, "bad signature (not made by the audit key over this line)");
+	len = vault_log_signed_message(msg, line, parsed->body_len);
+	if (crypto_sign_ed25519_verify_detached(parsed->sig, msg, len,
+	                                        parsed->has_signer ? parsed->signer : audit_pub) != 0)
+		return err_set(CER_ERR_VERIFY,
+		               parsed->has_signer
+		                       ? "bad signature (not made over this line by the session key it names)"
+		                       : "bad signature (not made by the audit key over this line)");
 	return 0;
 }

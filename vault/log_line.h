@@ -26,6 +26,9 @@ struct vault_log_parsed {
 	struct vault_log_entry entry;
 	const char *time_text;
 	uint8_t fingerprint[VAULT_LOG_FINGERPRINT_BYTES];
+	uint8_t certifies[VAULT_LOG_PUBLIC_KEY_BYTES];
+	uint8_t signer[VAULT_LOG_PUBLIC_KEY_BYTES]; /* meaningful when has_signer */
+	int has_signer; /* signed by the session key `signer`, not by the audit key */
 	uint8_t prev[VAULT_LOG_HASH_BYTES];
 	uint8_t sig[VAULT_LOG_SIGNATURE_BYTES];
 	size_t body_len; /* bytes before ,"sig":" */
@@ -40,11 +43,13 @@ __attribute__((warn_unused_result)) int vault_log_parse_line(struct vault_log_pa
                                                              size_t len);
 void vault_log_parsed_clear(struct vault_log_parsed *line);
 
-/* Does `sig` verify under `pub` over the message of a line whose body is line[0..body_len)?
- * CER_ERR_VERIFY "bad signature ..." when not. */
-__attribute__((warn_unused_result)) int vault_log_check_signature(const uint8_t *line, size_t body_len,
-                                                                  const uint8_t sig[VAULT_LOG_SIGNATURE_BYTES],
-                                                                  const uint8_t pub[VAULT_LOG_PUBLIC_KEY_BYTES]);
+/* Does the signature of `parsed` (the parse of `line`) verify over the line's body under the key
+ * that must have made it: the session key the line names in "signer", else `audit_pub`?
+ * CER_ERR_VERIFY "bad signature ..." when not. A session key's signature only says the line was not
+ * changed since; whether that key was the vault's is the certification's business (log_verify.c). */
+__attribute__((warn_unused_result)) int vault_log_check_signature(const uint8_t *line,
+                                                                  const struct vault_log_parsed *parsed,
+                                                                  const uint8_t audit_pub[VAULT_LOG_PUBLIC_KEY_BYTES]);
 
 /* The signed message: context || line[0..body_len) || "}" into `msg` (LOG_MESSAGE_MAX bytes). */
 size_t vault_log_signed_message(uint8_t *msg, const uint8_t *line, size_t body_len);

@@ -15,6 +15,20 @@
  * READ_CHUNK + VAULT_LOG_LINE_MAX bytes, whatever the number of lines. */
 #define READ_CHUNK (256 * 1024)
 
+/* Session keys seen so far. Each vault process start makes one, so this grows with the starts, not
+ * with the lines: 65536 starts (one a day for 179 years) cost 2.6 MB at most. */
+#define SESSION_KEYS_MAX 65536
+
+/* A session key and the lines it signed. An audit-signed line certifying it (before or after those
+ * lines) says the key was the vault process's own, and only that process ever held it: then every
+ * line it signed is the vault's word. */
+struct session_key {
+	uint8_t key[VAULT_LOG_PUBLIC_KEY_BYTES];
+	int certified;
+	uint64_t lines; /* signed while uncertified */
+	uint64_t first_line;
+};
+
 struct walk {
 	const char *path;
 	const uint8_t *audit_pub;
@@ -22,7 +36,64 @@ struct walk {
 	void *ctx;
 	uint64_t line_no; /* of the line being checked, 1-based */
 	uint8_t prev_hash[VAULT_LOG_HASH_BYTES]; /* of the line before it; zeros before line 1 */
+	struct session_key *keys;
+	size_t key_count, key_cap;
 };
+
+/* The entry of session key `key` into *out, added (uncertified, no lines) if new. */
+static int session_key_of(struct walk *w, const uint8_t key[VAULT_LOG_PUBLIC_KEY_BYTES], struct session_key **out)
+{
+	struct session_key *k;
+	size_t i;
+
+	for (i = 0; i < w->key_count; i++)
+		if (memcmp(w->keys[i].key, key, VAULT_LOG_PUBLIC_KEY_BYTES) == 0) {
+			*out = &w->keys[i];
+			return 0;
+		}
+	if (w->key_count == SESSION_KEYS_MAX)
+		return err_set(CER_ERR_FORMAT, "more than %d session keys", SESSION_KEYS_MAX);
+	if (w->key_count == w->key_cap) {
+		size_t cap = w->key_cap == 0 ? 8 : 2 * w->key_cap;
+		k = realloc(w->keys, cap * sizeof(*k));
+		if (k == NULL)
+			return err_set(CER_ERR_NOMEM, "out of memory");
+		w->keys = k;
+		w->key_cap = cap;
+	}
+	k = &w->keys[w->key_count++];
+	memset(k, 0, sizeof(*k));
+	memcpy(k->key, key, VAULT_LOG_PUBLIC_KEY_BYTES);
+	*out = k;
+	return 0;
+}
+
+/* A line signed by session key `key`. */
+static int note_session_line(struct walk *w, const uint8_t key[VAULT_LOG_PUBLIC_KEY_BYTES])
+{
+	struct session_key *k = NULL;
+	int r;
+
+	if ((r = session_key_of(w, key, &k)) != 0)
+		return r;
+	if (!k->certified && k->lines++ == 0)
+		k->first_line = w->line_no;
+	return 0;
+}
+
+/* An audit-signed line certifies `key`. */
+static int certify(struct walk *w, const uint8_t key[VAULT_LOG_PUBLIC_KEY_BYTES])
+{
+	struct session_key *k = NULL;
+	int r;
+
+	if ((r = session_key_of(w, key, &k)) != 0)
+		return r;
+	k->certified = 1;
+	k->lines = 0;
+	k->first_line = 0;
+	return 0;
+}
 
 /* Everything about line `w->line_no` against its neighbours: seq, prev, signature. Cheap checks
  * first; the signature last, since it is the dear one. */
@@ -49,11 +120,16 @@ static int check_line(struct walk *w, const uint8_t *p, size_t len, int *stopped
 			            (unsigned long long)(w->line_no - 1));
 		goto out;
 	}
-	if ((r = vault_log_check_signature(p, parsed.body_len, parsed.sig, w->audit_pub)) != 0)
+	if ((r = vault_log_check_signature(p, &parsed, w->audit_pub)) != 0)
+		goto out;
+	if (parsed.has_signer && (r = note_session_line(w, parsed.signer)) != 0)
+		goto out;
+	if (parsed.entry.certifies != NULL && (r = certify(w, parsed.entry.certifies)) != 0)
 		goto out;
 	sha256_digest(p, len, w->prev_hash);
 	if (w->fn != NULL) {
 		view.seq = parsed.seq;
+		view.signer = parsed.has_signer ? parsed.signer : NULL;
 		view.entry = parsed.entry;
 		view.time_text = parsed.time_text;
 		memcpy(view.prev, parsed.prev, sizeof(view.prev));
@@ -179,10 +255,20 @@ int vault_log_each(const char *path, const uint8_t audit_pub[VAULT_LOG_PUBLIC_KE
 		goto out;
 	}
 	if (result != NULL) {
+		size_t i;
 		result->entries = w.line_no - 1;
 		memcpy(result->head, w.prev_hash, sizeof(result->head));
+		for (i = 0; i < w.key_count; i++) {
+			if (w.keys[i].lines == 0)
+				continue;
+			result->uncertified_lines += w.keys[i].lines;
+			if (result->first_uncertified_line == 0 ||
+			    w.keys[i].first_line < result->first_uncertified_line)
+				result->first_uncertified_line = w.keys[i].first_line;
+		}
 	}
 out:
+	free(w.keys);
 	close(fd);
 	return r;
 }
