@@ -113,7 +113,9 @@ static int finish(struct vault_service *s, struct vault_log_entry *e, const char
 	if ((r = log_line(s, e, &at)) != 0) {
 		vault_msg_init(resp);
 		if (vault_msg_add(resp, "status", VAULT_STATUS_FAILED) != 0 ||
-		    vault_msg_add(resp, "message", "the vault log could not be written; nothing was done") != 0)
+		    vault_msg_add(resp, "message",
+		                  "the vault log could not be written: the operation is not reported done, and the "
+		                  "vault stops serving") != 0)
 			return r;
 		return r;
 	}

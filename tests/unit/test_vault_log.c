@@ -1084,3 +1084,125 @@ Test(vault_log, close_accepts_null)
 {
 	vault_log_close(NULL);
 }
+
+/* ---- session keys (docs/formats/vault-log.md, "Session keys") ---- */
+
+/* Append `n` entries signed by session key other_pk (the vault sealed), then, if `certify`, one
+ * audit-signed unseal line certifying it, then `after` more session lines (sealed again). */
+static void make_session_log(unsigned n, int certify, unsigned after)
+{
+	struct vault_log *log = NULL;
+	struct vault_log_entry e;
+	unsigned i;
+
+	cr_assert_eq(vault_log_create(&log, log_path, audit_pk), 0, "%s", err_message());
+	e = basic_entry("self-test");
+	cr_assert_eq(vault_log_append(log, &e, sign_with, audit_sk, NULL, NULL), 0, "%s", err_message());
+	for (i = 0; i < n; i++) {
+		e = basic_entry("unseal-share");
+		cr_assert_eq(vault_log_append_session(log, &e, sign_with, other_sk, other_pk, NULL, NULL), 0, "%s",
+		             err_message());
+	}
+	if (certify) {
+		e = basic_entry("unseal");
+		e.certifies = other_pk;
+		cr_assert_eq(vault_log_append(log, &e, sign_with, audit_sk, NULL, NULL), 0, "%s", err_message());
+	}
+	for (i = 0; i < after; i++) {
+		e = basic_entry("refuse");
+		cr_assert_eq(vault_log_append_session(log, &e, sign_with, other_sk, other_pk, NULL, NULL), 0, "%s",
+		             err_message());
+	}
+	vault_log_close(log);
+}
+
+static struct vault_log_result verify_ok(void)
+{
+	struct vault_log_result res;
+
+	cr_assert_eq(vault_log_verify(log_path, audit_pk, &res), 0, "%s", err_message());
+	return res;
+}
+
+Test(vault_log, session_lines_certified_by_a_later_unseal)
+{
+	struct vault_log_result res;
+
+	make_session_log(3, 1, 0);
+	res = verify_ok();
+	cr_assert_eq(res.entries, 5);
+	cr_assert_eq(res.uncertified_lines, 0);
+	cr_assert_eq(res.first_uncertified_line, 0);
+}
+
+Test(vault_log, session_lines_after_the_certification_are_certified_too)
+{
+	make_session_log(2, 1, 4);
+	cr_assert_eq(verify_ok().uncertified_lines, 0);
+}
+
+Test(vault_log, session_lines_never_certified_are_counted_from_the_first)
+{
+	struct vault_log_result res;
+
+	make_session_log(3, 0, 0);
+	res = verify_ok();
+	cr_assert_eq(res.entries, 4);
+	cr_assert_eq(res.uncertified_lines, 3);
+	cr_assert_eq(res.first_uncertified_line, 2);
+}
+
+Test(vault_log, session_line_members_and_jq)
+{
+	make_session_log(1, 1, 0);
+	cr_assert_eq(test_run("sed -n 2p '%s' | jq -e '(.signer | length) == 64 and (has(\"certifies\") | not)' "
+	                      ">/dev/null",
+	                      log_path),
+	             0);
+	cr_assert_eq(test_run("sed -n 3p '%s' | jq -e '(.certifies | length) == 64 and (has(\"signer\") | not)' "
+	                      ">/dev/null",
+	                      log_path),
+	             0);
+}
+
+Test(vault_log, session_line_edited)
+{
+	make_session_log(2, 1, 0);
+	cr_assert_eq(test_run("sed -i '2s/\"who\":\"alice\"/\"who\":\"alicf\"/' '%s'", log_path), 0);
+	assert_refused(CER_ERR_VERIFY, 2,
+	               "line 2: bad signature (not made over this line by the session key it names)");
+}
+
+Test(vault_log, writer_refuses_a_session_line_that_certifies)
+{
+	struct vault_log *log = NULL;
+	struct vault_log_entry e = basic_entry("unseal");
+
+	cr_assert_eq(vault_log_create(&log, log_path, audit_pk), 0, "%s", err_message());
+	e.certifies = other_pk;
+	assert_error(vault_log_append_session(log, &e, sign_with, other_sk, other_pk, NULL, NULL), CER_ERR_USAGE,
+	             "a session key cannot certify a key");
+	/* and a session signature the named key does not verify */
+	e.certifies = NULL;
+	assert_error(vault_log_append_session(log, &e, sign_with, audit_sk, other_pk, NULL, NULL), CER_ERR_VERIFY,
+	             "does not verify with the session public key");
+	vault_log_close(log);
+	assert_verifies(0);
+}
+
+Test(vault_log, open_continues_after_a_session_line)
+{
+	struct vault_log *log = NULL;
+
+	make_session_log(1, 0, 0);
+	cr_assert_eq(vault_log_open(&log, log_path, audit_pk), 0, "%s", err_message());
+	cr_assert_eq(vault_log_next_seq(log), 2);
+	vault_log_close(log);
+}
+
+Test(vault_log, a_session_line_that_certifies_is_refused)
+{
+	make_session_log(1, 1, 0);
+	cr_assert_eq(test_run("sed -i '2s/,\"signer\":/,\"certifies\":\"%064d\",\"signer\":/' '%s'", 0, log_path), 0);
+	assert_refused(CER_ERR_FORMAT, 2, "line 2: a line signed by a session key cannot certify a key");
+}
