@@ -446,7 +446,7 @@ Test(vault_log, jq_parses_every_line)
 	"^\\{\"v\":1,\"seq\":(0|[1-9][0-9]*),\"time\":\"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\","     \
 	"\"who\":\"[]-~!#-[]{1,128}\",\"op\":\"[a-z][a-z0-9-]{0,31}\"(,\"label\":\"[a-z0-9][a-z0-9._-]{0,63}\")?"      \
 	"(,\"fingerprint\":\"[0-9a-f]{64}\")?,\"outcome\":\"(ok|refused|failed)\"(,\"detail\":\"([^\"\\\\]|\\\\["      \
-	"\"\\\\])+\")?"                                                                                                \
+	"\"\\\\])+\")?(,\"certifies\":\"[0-9a-f]{64}\")?(,\"signer\":\"[0-9a-f]{64}\")?"                               \
 	",\"prev\":\"[0-9a-f]{64}\",\"sig\":\"[A-Za-z0-9+/]{85}[AQgw]==\"\\}$"
 
 Test(vault_log, every_line_matches_the_spec_template)
@@ -1205,4 +1205,16 @@ Test(vault_log, a_session_line_that_certifies_is_refused)
 	make_session_log(1, 1, 0);
 	cr_assert_eq(test_run("sed -i '2s/,\"signer\":/,\"certifies\":\"%064d\",\"signer\":/' '%s'", 0, log_path), 0);
 	assert_refused(CER_ERR_FORMAT, 2, "line 2: a line signed by a session key cannot certify a key");
+}
+
+Test(vault_log, session_and_certifying_lines_match_the_spec_template)
+{
+	char *ere = NULL;
+
+	make_session_log(2, 1, 1);
+	cr_assert(asprintf(&ere, "%s/spec.ere", dir) > 0);
+	test_write_file(ere, SPEC_LINE_ERE "\n", strlen(SPEC_LINE_ERE) + 1);
+	cr_assert_eq(test_run("test \"$(LC_ALL=C grep -c -E -f '%s' '%s')\" = 5", ere, log_path), 0,
+	             "a session or certifying line does not match the template of the spec");
+	free(ere);
 }
