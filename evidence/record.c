@@ -23,6 +23,7 @@ static const char *const incident_names[] = {
         [INCIDENT_SIGNOFF_NOT_ALLOWED] = "signoff-not-allowed",
         [INCIDENT_VALUE_MISMATCH] = "value-mismatch",
         [INCIDENT_SIGNATURE_FAILED] = "signature-failed",
+        [INCIDENT_VAULT_REFUSED] = "vault-refused",
 };
 #define INCIDENT_KIND_COUNT (sizeof(incident_names) / sizeof(incident_names[0]))
 
@@ -61,6 +62,7 @@ void record_free(struct record *record)
 	for (size_t i = 0; i < record->attachment_count; i++)
 		free(record->attachments[i].name);
 	free(record->attachments);
+	free(record->vault_ops);
 	free(record->incident_expected);
 	free(record->incident_happened);
 	free(record->note);
@@ -133,6 +135,42 @@ int record_add_attachment(struct record *record, const char *name, const uint8_t
 	grown->size = size;
 	grown->stored = stored != 0;
 	record->attachment_count++;
+	return 0;
+}
+
+/* The vault log's op grammar: [a-z][a-z0-9-]{0,31}. */
+static int vault_op_name_valid(const char *op)
+{
+	size_t len = strlen(op);
+
+	if (len == 0 || len > RECORD_VAULT_OP_NAME_MAX || !(op[0] >= 'a' && op[0] <= 'z'))
+		return 0;
+	return strspn(op, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
+static int vault_op_valid(const struct record_vault_op *op)
+{
+	return vault_op_name_valid(op->op) &&
+	       (strcmp(op->outcome, "ok") == 0 || strcmp(op->outcome, "refused") == 0 ||
+	        strcmp(op->outcome, "failed") == 0) &&
+	       op->log_seq <= RECORD_VAULT_LOG_SEQ_MAX && (op->who[0] == '\0' || roster_id_valid(op->who, strlen(op->who))) &&
+	       op->share_index <= RECORD_VAULT_SHARE_INDEX_MAX && (op->label[0] == '\0' || id_valid(op->label)) &&
+	       (op->algorithm[0] == '\0' || (id_valid(op->algorithm) && strlen(op->algorithm) <= RECORD_VAULT_ALG_MAX));
+}
+
+int record_add_vault_op(struct record *record, const struct record_vault_op *op)
+{
+	struct record_vault_op *grown;
+
+	if (!vault_op_valid(op))
+		return err_set(CER_ERR_USAGE, "malformed vault operation \"%.32s\"", op->op);
+	if (record->vault_op_count >= RECORD_VAULT_OPS_MAX)
+		return err_set(CER_ERR_USAGE, "more than %d vault operations in one record", RECORD_VAULT_OPS_MAX);
+	grown = realloc(record->vault_ops, (record->vault_op_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return err_set(CER_ERR_NOMEM, "out of memory");
+	record->vault_ops = grown;
+	record->vault_ops[record->vault_op_count++] = *op;
 	return 0;
 }
 
@@ -235,7 +273,15 @@ static int serialize_genesis_payload(const struct record *record, struct buf *ou
 	}
 	buf_free(&line);
 	if (r == 0)
-		r = buf_append_str(out, "    </roster>\n    <recorder version=\"");
+		r = buf_append_str(out, "    </roster>\n");
+	if (r == 0 && record->has_vault) {
+		char id[65], audit[65];
+		hex_encode(record->vault_id, 32, id);
+		hex_encode(record->vault_audit_key, 32, audit);
+		r = buf_printf(out, "    <vault id=\"%s\" audit-key=\"%s\"/>\n", id, audit);
+	}
+	if (r == 0)
+		r = buf_append_str(out, "    <recorder version=\"");
 	if (r == 0)
 		r = xml_escape_append(out, record->recorder_version);
 	if (r == 0)
@@ -245,6 +291,46 @@ static int serialize_genesis_payload(const struct record *record, struct buf *ou
 	if (r == 0)
 		r = buf_append_str(out, "\"/>\n");
 	return r;
+}
+
+/* ` name="HEX"` */
+static int put_hex_attribute(struct buf *out, const char *name, const uint8_t digest[32])
+{
+	char hex[65];
+
+	hex_encode(digest, 32, hex);
+	return buf_printf(out, " %s=\"%s\"", name, hex);
+}
+
+/* <vault-operation op= outcome= log-seq= log-hash= [who=] [share-index=] [share-point=] [label=]
+ * [algorithm=] [fingerprint=] [message-sha256=] [signature-sha256=]/>, attributes in that order. */
+static int serialize_vault_op(const struct record_vault_op *op, struct buf *out)
+{
+	int r;
+
+	if (!vault_op_valid(op))
+		return err_set(CER_ERR_USAGE, "malformed vault operation \"%.32s\"", op->op);
+	if ((r = buf_printf(out, "    <vault-operation op=\"%s\" outcome=\"%s\" log-seq=\"%llu\"", op->op, op->outcome,
+	                    (unsigned long long)op->log_seq)) != 0 ||
+	    (r = put_hex_attribute(out, "log-hash", op->log_hash)) != 0)
+		return r;
+	if (op->who[0] != '\0' && (r = buf_printf(out, " who=\"%s\"", op->who)) != 0)
+		return r;
+	if (op->share_index != 0 && (r = buf_printf(out, " share-index=\"%u\"", op->share_index)) != 0)
+		return r;
+	if (op->has_point && (r = put_hex_attribute(out, "share-point", op->share_point)) != 0)
+		return r;
+	if (op->label[0] != '\0' && (r = buf_printf(out, " label=\"%s\"", op->label)) != 0)
+		return r;
+	if (op->algorithm[0] != '\0' && (r = buf_printf(out, " algorithm=\"%s\"", op->algorithm)) != 0)
+		return r;
+	if (op->has_fingerprint && (r = put_hex_attribute(out, "fingerprint", op->fingerprint)) != 0)
+		return r;
+	if (op->has_message && (r = put_hex_attribute(out, "message-sha256", op->message_sha256)) != 0)
+		return r;
+	if (op->has_signature && (r = put_hex_attribute(out, "signature-sha256", op->signature_sha256)) != 0)
+		return r;
+	return buf_append_str(out, "/>\n");
 }
 
 static int serialize_step_payload(const struct record *record, struct buf *out)
@@ -265,6 +351,8 @@ static int serialize_step_payload(const struct record *record, struct buf *out)
 		               record->attachments[i].name, hex, (unsigned long long)record->attachments[i].size,
 		               record->attachments[i].stored ? "true" : "false");
 	}
+	for (size_t i = 0; i < record->vault_op_count && r == 0; i++)
+		r = serialize_vault_op(&record->vault_ops[i], out);
 	if (r == 0 && record->confirmed)
 		r = buf_append_str(out, "    <confirmed/>\n");
 	if (r == 0 && record->has_incident) {
@@ -445,11 +533,70 @@ static int attribute_text_valid(const char *text)
 	return 1;
 }
 
+/* An attribute of 64 lower-case hex digits into `digest`. Absent: refused when `required`, else
+ * *present (optional) is 0. */
+static int hex_attribute(const xmlNode *el, const char *name, int required, uint8_t digest[32], int *present)
+{
+	char *hex = NULL;
+	int r;
+
+	if (present != NULL)
+		*present = 0;
+	if (!required && xmlHasProp((xmlNode *)(uintptr_t)el, (const xmlChar *)name) == NULL)
+		return 0;
+	if ((r = xml_attribute(el, name, 64, &hex)) != 0)
+		return r;
+	if (strlen(hex) != 64 || strspn(hex, "0123456789abcdef") != 64 || hex_decode_exact(hex, 64, digest, 32) != 0)
+		r = err_set(CER_ERR_FORMAT, "line %d: %s is not 64 lower-case hex digits", el->line, name);
+	else if (present != NULL)
+		*present = 1;
+	free(hex);
+	return r;
+}
+
+/* An optional attribute copied into a fixed field ("" when absent). */
+static int text_attribute(const xmlNode *el, const char *name, char *field, size_t size)
+{
+	char *text = NULL;
+	int r;
+
+	field[0] = '\0';
+	if (xmlHasProp((xmlNode *)(uintptr_t)el, (const xmlChar *)name) == NULL)
+		return 0;
+	if ((r = xml_attribute(el, name, size - 1, &text)) != 0)
+		return r;
+	memcpy(field, text, strlen(text) + 1);
+	free(text);
+	return 0;
+}
+
+/* A decimal number without sign or leading zeros, at most `max`. */
+static int number_attribute(const xmlNode *el, const char *name, int required, uint64_t max, uint64_t *out)
+{
+	char text[24];
+	uint64_t n = 0;
+	int r;
+
+	*out = 0;
+	if ((r = text_attribute(el, name, text, sizeof(text))) != 0)
+		return r;
+	if (text[0] == '\0')
+		return required ? err_set(CER_ERR_FORMAT, "line %d: attribute %s is missing or empty", el->line, name) : 0;
+	if (strspn(text, "0123456789") != strlen(text) || (text[0] == '0' && text[1] != '\0') || strlen(text) > 16)
+		return err_set(CER_ERR_FORMAT, "line %d: %s is not a decimal number", el->line, name);
+	for (const char *p = text; *p; p++)
+		n = n * 10 + (uint64_t)(*p - '0');
+	if (n > max)
+		return err_set(CER_ERR_FORMAT, "line %d: %s is above %llu", el->line, name, (unsigned long long)max);
+	*out = n;
+	return 0;
+}
+
 static int parse_genesis_payload(struct record *record, xmlNode *payload)
 {
 	static const char *const none[] = {NULL};
 	static const char *const recorder_attrs[] = {"version", "build", NULL};
-	xmlNode *cursor = xml_children(payload), *roster_el, *recorder_el, *p_el, *pc;
+	xmlNode *cursor = xml_children(payload), *roster_el, *recorder_el, *vault_el, *p_el, *pc;
 	int r;
 
 	if ((r = xml_expect(&cursor, NS, "roster", &roster_el)) != 0 ||
@@ -465,6 +612,18 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 		return r;
 	if (record->roster->participant_count == 0)
 		return err_set(CER_ERR_FORMAT, "line %d: the roster names no participant", roster_el->line);
+	if ((r = xml_optional(&cursor, NS, "vault", &vault_el)) < 0)
+		return r;
+	if (r == 1) {
+		static const char *const vault_attrs[] = {"id", "audit-key", NULL};
+		if ((r = xml_check_attributes(vault_el, vault_attrs)) != 0 ||
+		    (r = hex_attribute(vault_el, "id", 1, record->vault_id, NULL)) != 0 ||
+		    (r = hex_attribute(vault_el, "audit-key", 1, record->vault_audit_key, NULL)) != 0)
+			return r;
+		if (vault_el->children != NULL)
+			return err_set(CER_ERR_FORMAT, "line %d: <vault> must be empty", vault_el->line);
+		record->has_vault = 1;
+	}
 	if ((r = xml_expect(&cursor, NS, "recorder", &recorder_el)) != 0 ||
 	    (r = xml_check_attributes(recorder_el, recorder_attrs)) != 0 ||
 	    (r = xml_attribute(recorder_el, "version", 128, &record->recorder_version)) != 0 ||
@@ -510,6 +669,45 @@ out:
 	free(hex);
 	free(size);
 	free(stored);
+	return r;
+}
+
+static int parse_vault_op(struct record *record, xmlNode *el)
+{
+	static const char *const attrs[] = {"op",          "outcome",   "log-seq",     "log-hash",
+	                                    "who",         "share-index", "share-point", "label",
+	                                    "algorithm",   "fingerprint", "message-sha256", "signature-sha256",
+	                                    NULL};
+	struct record_vault_op op;
+	uint64_t index = 0;
+	int r;
+
+	memset(&op, 0, sizeof(op));
+	if ((r = xml_check_attributes(el, attrs)) != 0 || (r = text_attribute(el, "op", op.op, sizeof(op.op))) != 0 ||
+	    (r = text_attribute(el, "outcome", op.outcome, sizeof(op.outcome))) != 0 ||
+	    (r = number_attribute(el, "log-seq", 1, RECORD_VAULT_LOG_SEQ_MAX, &op.log_seq)) != 0 ||
+	    (r = hex_attribute(el, "log-hash", 1, op.log_hash, NULL)) != 0 ||
+	    (r = text_attribute(el, "who", op.who, sizeof(op.who))) != 0 ||
+	    (r = number_attribute(el, "share-index", 0, RECORD_VAULT_SHARE_INDEX_MAX, &index)) != 0 ||
+	    (r = hex_attribute(el, "share-point", 0, op.share_point, &op.has_point)) != 0 ||
+	    (r = text_attribute(el, "label", op.label, sizeof(op.label))) != 0 ||
+	    (r = text_attribute(el, "algorithm", op.algorithm, sizeof(op.algorithm))) != 0 ||
+	    (r = hex_attribute(el, "fingerprint", 0, op.fingerprint, &op.has_fingerprint)) != 0 ||
+	    (r = hex_attribute(el, "message-sha256", 0, op.message_sha256, &op.has_message)) != 0 ||
+	    (r = hex_attribute(el, "signature-sha256", 0, op.signature_sha256, &op.has_signature)) != 0)
+		return r;
+	op.share_index = (unsigned)index;
+	if (el->children != NULL)
+		return err_set(CER_ERR_FORMAT, "line %d: <vault-operation> must be empty", el->line);
+	if (xmlHasProp(el, (const xmlChar *)"share-index") != NULL && index == 0)
+		return err_set(CER_ERR_FORMAT, "line %d: share-index must be 1 to %d", el->line,
+		               RECORD_VAULT_SHARE_INDEX_MAX);
+	if (!vault_op_valid(&op))
+		return err_set(CER_ERR_FORMAT, "line %d: malformed <vault-operation>", el->line);
+	if ((r = record_add_vault_op(record, &op)) != 0) {
+		r = CER_ERR_FORMAT;
+		err_context(r, "line %d", el->line);
+	}
 	return r;
 }
 
@@ -572,6 +770,11 @@ static int parse_step_payload(struct record *record, xmlNode *payload)
 		return r;
 	while ((r = xml_optional(&cursor, NS, "attachment", &el)) == 1)
 		if ((r = parse_attachment(record, el)) != 0)
+			return r;
+	if (r < 0)
+		return r;
+	while ((r = xml_optional(&cursor, NS, "vault-operation", &el)) == 1)
+		if ((r = parse_vault_op(record, el)) != 0)
 			return r;
 	if (r < 0)
 		return r;

@@ -50,6 +50,35 @@ struct record_attachment {
 	int stored;
 };
 
+/* A vault operation the record's step asked for, and where the vault logged it (the join with the
+ * vault log: docs/formats/record.md, "Vault operations"). Only public values: the share itself never
+ * leaves the vault, its public verification point s_i*G does. Absent optional fields are empty
+ * strings, zero or has_* = 0. */
+#define RECORD_VAULT_OPS_MAX 40
+#define RECORD_VAULT_OP_NAME_MAX 32
+#define RECORD_VAULT_LABEL_MAX 64
+#define RECORD_VAULT_ALG_MAX 16
+#define RECORD_VAULT_LOG_SEQ_MAX 9007199254740991ull /* the vault log's bound, 2^53 - 1 */
+#define RECORD_VAULT_SHARE_INDEX_MAX 32
+struct record_vault_op {
+	char op[RECORD_VAULT_OP_NAME_MAX + 1]; /* the vault log's op: generate, export, sign, ... */
+	char outcome[8]; /* ok, refused, failed */
+	uint64_t log_seq; /* the vault log line that records it */
+	uint8_t log_hash[32]; /* and its SHA-256 */
+	char who[ROSTER_ID_MAX + 1]; /* unseal-share: the key master */
+	unsigned share_index; /* unseal-share: 1..32; 0 when absent */
+	int has_point;
+	uint8_t share_point[32]; /* unseal-share: s_i * G */
+	char label[RECORD_VAULT_LABEL_MAX + 1];
+	char algorithm[RECORD_VAULT_ALG_MAX + 1];
+	int has_fingerprint;
+	uint8_t fingerprint[32]; /* SHA-256 of the key's DER SubjectPublicKeyInfo */
+	int has_message;
+	uint8_t message_sha256[32]; /* sign: what was signed */
+	int has_signature;
+	uint8_t signature_sha256[32]; /* sign: the signature */
+};
+
 /* Why an incident was recorded: declared by a person, or detected by the recorder. */
 enum incident_kind {
 	INCIDENT_DECLARED,
@@ -57,6 +86,7 @@ enum incident_kind {
 	INCIDENT_SIGNOFF_NOT_ALLOWED,
 	INCIDENT_VALUE_MISMATCH,
 	INCIDENT_SIGNATURE_FAILED,
+	INCIDENT_VAULT_REFUSED, /* the vault refused or failed an operation a step asked for */
 };
 
 struct record {
@@ -74,12 +104,17 @@ struct record {
 	struct roster *roster;
 	char *recorder_version;
 	char *recorder_build;
+	int has_vault; /* the ceremony's vault (genesis): its id and audit public key */
+	uint8_t vault_id[32];
+	uint8_t vault_audit_key[32];
 
 	/* step, close, incident and restart payload */
 	struct record_value *values;
 	size_t value_count;
 	struct record_attachment *attachments;
 	size_t attachment_count;
+	struct record_vault_op *vault_ops; /* the vault operations this record reports, in order */
+	size_t vault_op_count;
 	int confirmed; /* the step's explicit "Yes" was given */
 	int has_incident;
 	enum incident_kind incident_kind;
@@ -95,6 +130,9 @@ const char *incident_kind_name(enum incident_kind kind);
 __attribute__((warn_unused_result)) int record_add_attachment(struct record *record, const char *name,
                                                               const uint8_t sha256[32], uint64_t size, int stored);
 
+/* Append a vault operation (copied), checked: op and outcome from the vault log's grammar, label,
+ * algorithm and who as ids; at most RECORD_VAULT_OPS_MAX. */
+__attribute__((warn_unused_result)) int record_add_vault_op(struct record *record, const struct record_vault_op *op);
 /* Set the incident payload (texts copied). */
 __attribute__((warn_unused_result)) int record_set_incident(struct record *record, enum incident_kind kind,
                                                             const char *expected, const char *happened);

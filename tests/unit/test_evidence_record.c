@@ -773,3 +773,121 @@ Test(record_roundtrip, leap_day_of_a_leap_year)
 	record_free(back);
 	free(text);
 }
+
+/* ---- vault operations and the ceremony's vault ---- */
+
+#define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define HASH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+#define VAULT_OP_LINE                                                                                                  \
+	"    <vault-operation op=\"sign\" outcome=\"ok\" log-seq=\"12\" log-hash=\"" HASH_A "\" label=\"fw\" "             \
+	"algorithm=\"ecdsa-p384\" fingerprint=\"" HASH_B "\" message-sha256=\"" HASH_A "\" signature-sha256=\"" HASH_B \
+	"\"/>\n"
+#define SHARE_OP_LINE                                                                                                  \
+	"    <vault-operation op=\"unseal-share\" outcome=\"ok\" log-seq=\"4\" log-hash=\"" HASH_B "\" who=\"bob\" "        \
+	"share-index=\"1\" share-point=\"" HASH_A "\"/>\n"
+
+static char *step_with_vault_ops(void)
+{
+	return replace(STEP_XML, "    <note>", SHARE_OP_LINE VAULT_OP_LINE "    <note>");
+}
+
+Test(record_roundtrip, vault_operations_parse_and_serialize_to_the_same_bytes)
+{
+	char *text = step_with_vault_ops();
+	struct buf out = buf_make(RECORD_BYTES_MAX);
+	struct record *rec = parse_ok(text, strlen(text));
+
+	cr_assert_eq(rec->vault_op_count, 2);
+	cr_assert_str_eq(rec->vault_ops[0].op, "unseal-share");
+	cr_assert_str_eq(rec->vault_ops[0].who, "bob");
+	cr_assert_eq(rec->vault_ops[0].share_index, 1);
+	cr_assert(rec->vault_ops[0].has_point && !rec->vault_ops[0].has_fingerprint);
+	cr_assert_eq(rec->vault_ops[1].log_seq, 12);
+	cr_assert_str_eq(rec->vault_ops[1].label, "fw");
+	cr_assert_str_eq(rec->vault_ops[1].algorithm, "ecdsa-p384");
+	cr_assert(rec->vault_ops[1].has_fingerprint && rec->vault_ops[1].has_message && rec->vault_ops[1].has_signature);
+	cr_assert_eq(record_serialize(rec, &out), 0, "%s", err_message());
+	cr_assert_eq(out.len, strlen(text));
+	cr_assert(memcmp(out.data, text, out.len) == 0, "serialized:\n%s", (char *)out.data);
+	record_free(rec);
+	buf_free(&out);
+	free(text);
+}
+
+Test(record_roundtrip, genesis_with_the_ceremonys_vault)
+{
+	struct buf g = buf_make(RECORD_BYTES_MAX), out = buf_make(RECORD_BYTES_MAX);
+	struct record *rec;
+	char *text;
+
+	genesis_text(&g);
+	text = replace((const char *)g.data, "    <recorder ",
+	               "    <vault id=\"" HASH_A "\" audit-key=\"" HASH_B "\"/>\n    <recorder ");
+	rec = parse_ok(text, strlen(text));
+	cr_assert(rec->has_vault);
+	cr_assert_eq(rec->vault_id[0], 0xaa);
+	cr_assert_eq(rec->vault_audit_key[31], 0xbb);
+	cr_assert_eq(record_serialize(rec, &out), 0, "%s", err_message());
+	cr_assert_eq(out.len, strlen(text));
+	cr_assert(memcmp(out.data, text, out.len) == 0);
+	record_free(rec);
+	free(text);
+	buf_free(&g);
+	buf_free(&out);
+}
+
+Test(record_roundtrip, vault_records_validate_with_xmllint)
+{
+	char *text = step_with_vault_ops(), *dir = test_tmpdir("record-xsd"), path[512];
+
+	snprintf(path, sizeof(path), "%s/record.xml", dir);
+	test_write_file(path, text, strlen(text));
+	cr_assert_eq(test_run("xmllint --noout --nonet --schema '%s/templates/record.xsd' '%s' 2>/dev/null",
+	                      getenv("CEREMONY_SOURCE_DIR"), path),
+	             0, "xmllint refuses a record with vault operations");
+	test_run("rm -rf '%s'", dir);
+	free(dir);
+	free(text);
+}
+
+/* STEP_XML with the vault operation line replaced, refused. */
+static void refuse_vault_op(const char *from, const char *to, int code, const char *fragment)
+{
+	char *with = step_with_vault_ops(), *text = replace(with, from, to);
+
+	refuse(text, strlen(text), code, fragment);
+	free(text);
+	free(with);
+}
+
+Test(record_refuse, malformed_vault_operations)
+{
+	refuse_vault_op("op=\"sign\"", "op=\"Sign\"", CER_ERR_FORMAT, "malformed <vault-operation>");
+	refuse_vault_op("op=\"sign\" ", "", CER_ERR_FORMAT, "op");
+	refuse_vault_op("outcome=\"ok\" log-seq=\"12\"", "outcome=\"maybe\" log-seq=\"12\"", CER_ERR_FORMAT,
+	                "malformed <vault-operation>");
+	refuse_vault_op("log-seq=\"12\"", "log-seq=\"012\"", CER_ERR_FORMAT, "log-seq is not a decimal number");
+	refuse_vault_op("log-seq=\"12\"", "log-seq=\"9007199254740992\"", CER_ERR_FORMAT, "log-seq is above");
+	refuse_vault_op("log-seq=\"12\" log-hash=\"" HASH_A "\"", "log-seq=\"12\"", CER_ERR_FORMAT, "log-hash");
+	refuse_vault_op("fingerprint=\"" HASH_B "\"", "fingerprint=\"" HASH_A "0\"", CER_ERR_FORMAT, "fingerprint");
+	refuse_vault_op("share-index=\"1\"", "share-index=\"33\"", CER_ERR_FORMAT, "share-index is above 32");
+	refuse_vault_op("share-index=\"1\"", "share-index=\"0\"", CER_ERR_FORMAT, "share-index must be 1 to 32");
+	refuse_vault_op("who=\"bob\"", "who=\"Bob Smith\"", CER_ERR_FORMAT, "malformed <vault-operation>");
+	refuse_vault_op("label=\"fw\"", "label=\"fw\" colour=\"red\"", CER_ERR_FORMAT, "colour");
+	refuse_vault_op("\"/>\n    <note>", "\">text</vault-operation>\n    <note>", CER_ERR_FORMAT, "must be empty");
+}
+
+Test(record_refuse, vault_operations_out_of_order)
+{
+	char *text = replace(STEP_XML, "    <value name=\"fingerprint\">", SHARE_OP_LINE "    <value name=\"fingerprint\">");
+
+	refuse(text, strlen(text), CER_ERR_FORMAT, "value");
+	free(text);
+}
+
+Test(record_refuse, genesis_vault_malformed)
+{
+	refuse_genesis("    <recorder ", "    <vault id=\"" HASH_A "\"/>\n    <recorder ", CER_ERR_FORMAT, "audit-key");
+	refuse_genesis("    <recorder ", "    <vault id=\"" HASH_A "\" audit-key=\"xyz\"/>\n    <recorder ", CER_ERR_FORMAT,
+	               "audit-key is not 64 lower-case hex digits");
+}
