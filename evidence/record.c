@@ -139,7 +139,7 @@ int record_add_attachment(struct record *record, const char *name, const uint8_t
 }
 
 /* The vault log's op grammar: [a-z][a-z0-9-]{0,31}. */
-static int vault_op_name_valid(const char *op)
+static int record_vault_op_name_ok(const char *op)
 {
 	size_t len = strlen(op);
 
@@ -148,12 +148,13 @@ static int vault_op_name_valid(const char *op)
 	return strspn(op, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
 }
 
-static int vault_op_valid(const struct record_vault_op *op)
+static int record_vault_op_ok(const struct record_vault_op *op)
 {
-	return vault_op_name_valid(op->op) &&
+	return record_vault_op_name_ok(op->op) &&
 	       (strcmp(op->outcome, "ok") == 0 || strcmp(op->outcome, "refused") == 0 ||
 	        strcmp(op->outcome, "failed") == 0) &&
-	       op->log_seq <= RECORD_VAULT_LOG_SEQ_MAX && (op->who[0] == '\0' || roster_id_valid(op->who, strlen(op->who))) &&
+	       op->log_seq <= RECORD_VAULT_LOG_SEQ_MAX &&
+	       (op->who[0] == '\0' || roster_id_valid(op->who, strlen(op->who))) &&
 	       op->share_index <= RECORD_VAULT_SHARE_INDEX_MAX && (op->label[0] == '\0' || id_valid(op->label)) &&
 	       (op->algorithm[0] == '\0' || (id_valid(op->algorithm) && strlen(op->algorithm) <= RECORD_VAULT_ALG_MAX));
 }
@@ -162,7 +163,7 @@ int record_add_vault_op(struct record *record, const struct record_vault_op *op)
 {
 	struct record_vault_op *grown;
 
-	if (!vault_op_valid(op))
+	if (!record_vault_op_ok(op))
 		return err_set(CER_ERR_USAGE, "malformed vault operation \"%.32s\"", op->op);
 	if (record->vault_op_count >= RECORD_VAULT_OPS_MAX)
 		return err_set(CER_ERR_USAGE, "more than %d vault operations in one record", RECORD_VAULT_OPS_MAX);
@@ -308,7 +309,7 @@ static int serialize_vault_op(const struct record_vault_op *op, struct buf *out)
 {
 	int r;
 
-	if (!vault_op_valid(op))
+	if (!record_vault_op_ok(op))
 		return err_set(CER_ERR_USAGE, "malformed vault operation \"%.32s\"", op->op);
 	if ((r = buf_printf(out, "    <vault-operation op=\"%s\" outcome=\"%s\" log-seq=\"%llu\"", op->op, op->outcome,
 	                    (unsigned long long)op->log_seq)) != 0 ||
@@ -581,7 +582,8 @@ static int number_attribute(const xmlNode *el, const char *name, int required, u
 	if ((r = text_attribute(el, name, text, sizeof(text))) != 0)
 		return r;
 	if (text[0] == '\0')
-		return required ? err_set(CER_ERR_FORMAT, "line %d: attribute %s is missing or empty", el->line, name) : 0;
+		return required ? err_set(CER_ERR_FORMAT, "line %d: attribute %s is missing or empty", el->line, name)
+		                : 0;
 	if (strspn(text, "0123456789") != strlen(text) || (text[0] == '0' && text[1] != '\0') || strlen(text) > 16)
 		return err_set(CER_ERR_FORMAT, "line %d: %s is not a decimal number", el->line, name);
 	for (const char *p = text; *p; p++)
@@ -615,8 +617,8 @@ static int parse_genesis_payload(struct record *record, xmlNode *payload)
 	if ((r = xml_optional(&cursor, NS, "vault", &vault_el)) < 0)
 		return r;
 	if (r == 1) {
-		static const char *const vault_attrs[] = {"id", "audit-key", NULL};
-		if ((r = xml_check_attributes(vault_el, vault_attrs)) != 0 ||
+		static const char *const genesis_vault_attrs[] = {"id", "audit-key", NULL};
+		if ((r = xml_check_attributes(vault_el, genesis_vault_attrs)) != 0 ||
 		    (r = hex_attribute(vault_el, "id", 1, record->vault_id, NULL)) != 0 ||
 		    (r = hex_attribute(vault_el, "audit-key", 1, record->vault_audit_key, NULL)) != 0)
 			return r;
@@ -674,9 +676,9 @@ out:
 
 static int parse_vault_op(struct record *record, xmlNode *el)
 {
-	static const char *const attrs[] = {"op",          "outcome",   "log-seq",     "log-hash",
-	                                    "who",         "share-index", "share-point", "label",
-	                                    "algorithm",   "fingerprint", "message-sha256", "signature-sha256",
+	static const char *const attrs[] = {"op",        "outcome",     "log-seq",        "log-hash",
+	                                    "who",       "share-index", "share-point",    "label",
+	                                    "algorithm", "fingerprint", "message-sha256", "signature-sha256",
 	                                    NULL};
 	struct record_vault_op op;
 	uint64_t index = 0;
@@ -702,7 +704,7 @@ static int parse_vault_op(struct record *record, xmlNode *el)
 	if (xmlHasProp(el, (const xmlChar *)"share-index") != NULL && index == 0)
 		return err_set(CER_ERR_FORMAT, "line %d: share-index must be 1 to %d", el->line,
 		               RECORD_VAULT_SHARE_INDEX_MAX);
-	if (!vault_op_valid(&op))
+	if (!record_vault_op_ok(&op))
 		return err_set(CER_ERR_FORMAT, "line %d: malformed <vault-operation>", el->line);
 	if ((r = record_add_vault_op(record, &op)) != 0) {
 		r = CER_ERR_FORMAT;

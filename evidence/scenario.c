@@ -371,6 +371,35 @@ static int parse_attachment(struct scenario_step *st, xmlNode *el)
 	return xml_text(el, SCENARIO_TEXT_MAX, &a->label);
 }
 
+/* <key label="ID" [algorithm="NAME"] [sign="ATTACHMENT"]/> */
+static int parse_key(struct scenario_step *st, xmlNode *el)
+{
+	static const char *const attrs[] = {"label", "algorithm", "sign", NULL};
+	xmlChar *value;
+	int r;
+
+	if ((r = xml_check_attributes(el, attrs)) != 0 || (r = id_attribute(el, "label", st->key.label)) != 0)
+		return r;
+	if ((value = xmlGetNoNsProp(el, (const xmlChar *)"algorithm")) != NULL) {
+		size_t len = strlen((const char *)value);
+		r = len == 0 || len > SCENARIO_KEY_ALG_MAX ||
+		                    strspn((const char *)value, "abcdefghijklmnopqrstuvwxyz0123456789-") != len
+		            ? err_set(CER_ERR_FORMAT, "line %d: <key algorithm> is not an algorithm name", el->line)
+		            : 0;
+		if (r == 0)
+			memcpy(st->key.algorithm, value, len + 1);
+		xmlFree(value);
+		if (r != 0)
+			return r;
+	}
+	if (xmlHasProp(el, (const xmlChar *)"sign") != NULL && (r = id_attribute(el, "sign", st->key.sign_input)) != 0)
+		return r;
+	if (el->children != NULL)
+		return err_set(CER_ERR_FORMAT, "line %d: <key> must be empty", el->line);
+	st->has_key = 1;
+	return 0;
+}
+
 static int parse_kind(const xmlNode *el, enum step_kind *out)
 {
 	xmlChar *value = xmlGetNoNsProp(el, (const xmlChar *)"kind");
@@ -423,6 +452,8 @@ static int parse_step(struct scenario *s, struct scenario_step *st, xmlNode *el)
 		if ((r = parse_attachment(st, child)) != 0)
 			return r;
 	if (r < 0)
+		return r;
+	if ((r = xml_optional(&cursor, NS, "key", &child)) < 0 || (r == 1 && (r = parse_key(st, child)) != 0))
 		return r;
 	return xml_expect_end(&cursor, NS, el);
 }

@@ -28,8 +28,9 @@
 #define SCENARIO_TEXT_MAX 8192
 #define SCENARIO_PATTERN_MAX 256
 
-/* What a step does. Manual steps are done by people and recorded; the vault kinds are reserved
- * for the vault (issue 4): they parse, and `scenario check` says they are not supported yet. */
+/* What a step does. Manual steps are done by people and recorded; the vault kinds ask the vault for
+ * exactly one operation (docs/formats/scenario.md, "Vault steps"). vault-init is reserved: it
+ * parses, and `scenario check` says the recorder does not run it yet (`ceremony vault init` does). */
 enum step_kind {
 	STEP_MANUAL,
 	STEP_VAULT_INIT,
@@ -65,6 +66,15 @@ struct scenario_attachment {
 	int store; /* keep a copy in the evidence, not only its hash */
 };
 
+/* The key a vault step works on (<key label= algorithm= [sign=]/>): the scenario names it, never
+ * the operator. */
+#define SCENARIO_KEY_ALG_MAX 16
+struct scenario_key {
+	char label[SCENARIO_ID_MAX + 1];
+	char algorithm[SCENARIO_KEY_ALG_MAX + 1]; /* "" when the step does not pin it (export, destroy) */
+	char sign_input[SCENARIO_ID_MAX + 1]; /* vault-sign: the step's attachment whose bytes are signed */
+};
+
 struct scenario_step {
 	char id[SCENARIO_ID_MAX + 1];
 	enum step_kind kind;
@@ -77,6 +87,8 @@ struct scenario_step {
 	size_t capture_count;
 	struct scenario_attachment *attachments;
 	size_t attachment_count;
+	int has_key;
+	struct scenario_key key;
 	unsigned line; /* where the step is in the file, for messages */
 };
 

@@ -15,8 +15,18 @@
 #include "evidence/record.h"
 #include "evidence/scenario.h"
 
+/* Keys the vault made in the current session and did not destroy, and every key destroyed so far
+ * (labels): an invalidated session's keys must be destroyed before its restart, and a destroyed key
+ * is never used again (evidence/script_vault.c). */
+#define SCRIPT_SESSION_KEYS_MAX 64
+#define SCRIPT_DESTROYED_KEYS_MAX 256
+
 struct script_state {
 	const struct scenario *scenario; /* borrowed */
+	char session_keys[SCRIPT_SESSION_KEYS_MAX][SCENARIO_ID_MAX + 1];
+	size_t session_key_count;
+	char destroyed_keys[SCRIPT_DESTROYED_KEYS_MAX][SCENARIO_ID_MAX + 1];
+	size_t destroyed_key_count;
 	uint32_t session;
 	size_t next_step; /* index of the step the session expects next */
 	int invalidated; /* an incident ended this session: only restart is accepted */
@@ -51,6 +61,19 @@ int script_check_proposal(const struct script_state *state, const struct record 
  * to decide between pending and commit. Returns 0, or 1 with *violation. */
 int script_check_signoffs(const struct script_state *state, enum record_type type, long step, const size_t *signers,
                           size_t signer_count, int complete, struct script_violation *violation);
+
+/* Set *violation (its code and a sentence) and return 1: for the script's own modules. */
+__attribute__((format(printf, 3, 4))) int script_violate(struct script_violation *violation, const char *code,
+                                                         const char *fmt, ...);
+
+/* The vault operations of `record` against the script (evidence/script_vault.c): a step record
+ * reports exactly the operation its step's kind asks for, on the key the scenario names (`step` is
+ * that step; NULL for incident, restart and close records); a restart destroys every key its
+ * session made and did not destroy; no operation touches a destroyed key. Applies the key
+ * bookkeeping to `state`. Returns 0, or 1 with *violation ("script-vault", "script-key-destroyed",
+ * "script-keys-not-destroyed"). */
+int script_check_vault_ops(struct script_state *state, const struct scenario_step *step, const struct record *record,
+                           struct script_violation *violation);
 
 /* The sign-off rule of a record type at the current state (NULL for incidents: anyone may sign). */
 const struct signoff_rule *script_rule(const struct script_state *state, enum record_type type, long step);

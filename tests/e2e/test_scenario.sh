@@ -100,23 +100,20 @@ only_problem "step hardware-check (line $line): nobody in the roster holds the a
 pass "scenario check: an acting role nobody holds (exit 1)"
 
 # ---- the real templates ----
-for t in vault-init firmware-keygen firmware-release; do
-	vault_steps=$(grep -c 'kind="vault-' "$TPL/$t.xml")
-	[ "$vault_steps" -gt 0 ] || fail "$t has no vault step"
-	run_expect 1 "$CEREMONY" scenario check "$TPL/$t.xml"
-	problems=$(grep -c '^step \|^restart: \|^close: ' "$T/out" || true)
-	reserved=$(grep -c '^step [a-z0-9._-]* (line [0-9]*): kind vault-[a-z]* is reserved for the vault, not supported yet$' "$T/out" || true)
-	[ "$problems" -eq "$vault_steps" ] && [ "$reserved" -eq "$vault_steps" ] ||
-		{ cat "$T/out" >&2; fail "$t: expected exactly $vault_steps problems, all reserved vault kinds"; }
+# Templates have no roster; their vault steps name their keys, so only vault-init's init step (run
+# by 'ceremony vault init', not the recorder yet) is a problem.
+run_expect 1 "$CEREMONY" scenario check "$TPL/vault-init.xml"
+line=$(line_of '<step id="init"' "$TPL/vault-init.xml")
+only_problem "step init (line $line): kind vault-init is not run by the recorder yet: initialize with 'ceremony vault init'"
+for t in firmware-keygen firmware-release manufacturing-provisioning; do
+	run_expect 0 "$CEREMONY" scenario check "$TPL/$t.xml"
 	out_has "template $t, "
-	out_has ", $vault_steps problems"
+	out_has "0 problems"
 done
-run_expect 0 "$CEREMONY" scenario check "$TPL/manufacturing-provisioning.xml"
-out_has "0 problems"
-pass "scenario check: the real templates' only problems are their vault steps (reserved for the vault)"
+pass "scenario check: the real templates check clean, but for vault-init's init step (not run by the recorder yet)"
 
-# Each real template can be staffed: with the vault kinds made manual (as they will work once the
-# vault exists), scenario make succeeds with a roster of distinct people and the result checks clean.
+# Each real template can be staffed: scenario make succeeds with a roster of distinct people and the
+# result checks clean (vault-init with its init step made manual, until the recorder runs it).
 R=$T/vault.roster
 : >"$R"
 for p in lead operator km1 km2 km3 km4 km5 rel wit1 wit2; do keygen "$p"; done
@@ -128,7 +125,7 @@ roster_add "$R" walter witness wit2
 cp "$R" "$T/release.roster"
 roster_add "$T/release.roster" rita release rel
 for t in vault-init firmware-keygen firmware-release; do
-	sed 's/ kind="vault-[a-z]*"//' "$TPL/$t.xml" >"$T/$t-manual.xml"
+	sed 's/ kind="vault-init"//' "$TPL/$t.xml" >"$T/$t-manual.xml"
 	r=$R
 	[ "$t" = firmware-release ] && r=$T/release.roster
 	run_expect 0 "$CEREMONY" scenario make -t "$T/$t-manual.xml" -r "$r" --id "$t-test" -o "$T/$t-scenario.xml"
