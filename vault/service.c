@@ -16,6 +16,12 @@
 #include "vault/log.h"
 #include "vault/shamir.h"
 
+/* What an operation's log line says, and where it landed. */
+struct logged {
+	uint64_t seq;
+	uint8_t hash[VAULT_LOG_HASH_BYTES];
+};
+
 struct vault_service {
 	char dir[4096];
 	char log_path[4096 + 16];
@@ -26,16 +32,19 @@ struct vault_service {
 	uint8_t *shares;
 	unsigned indexes[SHAMIR_MAX_SHARES];
 	unsigned contributed;
+	/* What opened the vault (public), reported by status: each accepted contribution's log line
+	 * and public point, and the unseal line. Cleared by seal. */
+	struct {
+		char who[VAULT_KEY_MASTER_ID_MAX + 1];
+		unsigned index;
+		struct logged at;
+		uint8_t point[SHAMIR_POINT_BYTES];
+	} opened_by[SHAMIR_MAX_SHARES];
+	struct logged unseal_at;
 	/* Open: all three set; sealed: all NULL. */
 	uint8_t *master;
 	struct audit_key *audit;
 	uint8_t *kek;
-};
-
-/* What an operation's log line says, and where it landed. */
-struct logged {
-	uint64_t seq;
-	uint8_t hash[VAULT_LOG_HASH_BYTES];
 };
 
 int vault_service_unsealed(const struct vault_service *s)
@@ -43,10 +52,17 @@ int vault_service_unsealed(const struct vault_service *s)
 	return s->master != NULL;
 }
 
-static void wipe_contributions(struct vault_service *s)
+/* The contributions' secrets go; what they were (public) stays for status while the vault is open. */
+static void wipe_shares(struct vault_service *s)
 {
 	sodium_memzero(s->shares, (size_t)SHAMIR_MAX_SHARES * SHAMIR_SCALAR_BYTES);
+}
+
+static void wipe_contributions(struct vault_service *s)
+{
+	wipe_shares(s);
 	memset(s->indexes, 0, sizeof(s->indexes));
+	memset(s->opened_by, 0, sizeof(s->opened_by));
 	s->contributed = 0;
 }
 
@@ -104,7 +120,8 @@ static enum vault_log_outcome outcome_of(int code)
 
 /* Log the operation, then fill the response: status, message, and the log line's seq and hash.
  * Returns 0, or the log's error (the response then says the operation was not done). */
-static int finish(struct vault_service *s, struct vault_log_entry *e, const char *message, struct vault_msg *resp)
+static int finish_at(struct vault_service *s, struct vault_log_entry *e, const char *message, struct vault_msg *resp,
+                     struct logged *at_out)
 {
 	char hex[2 * VAULT_LOG_HASH_BYTES + 1];
 	struct logged at;
@@ -119,6 +136,8 @@ static int finish(struct vault_service *s, struct vault_log_entry *e, const char
 			return r;
 		return r;
 	}
+	if (at_out != NULL)
+		*at_out = at;
 	hex_encode(at.hash, sizeof(at.hash), hex);
 	if ((r = vault_msg_add(resp, "status", status_of(e->outcome))) != 0 ||
 	    (r = vault_msg_add(resp, "message", message)) != 0 ||
@@ -126,6 +145,11 @@ static int finish(struct vault_service *s, struct vault_log_entry *e, const char
 	    (r = vault_msg_add(resp, "hash", hex)) != 0)
 		return r;
 	return 0;
+}
+
+static int finish(struct vault_service *s, struct vault_log_entry *e, const char *message, struct vault_msg *resp)
+{
+	return finish_at(s, e, message, resp, NULL);
 }
 
 /* Log and answer a refusal or failure of `op` whose reason is the current error. */
@@ -187,14 +211,16 @@ static int open_vault(struct vault_service *s, const char *who, struct vault_msg
 	for (unsigned k = 0; k < s->contributed && used < sizeof(detail); k++)
 		used += (size_t)snprintf(detail + used, sizeof(detail) - used, "%s %s", k == 0 ? "" : ",",
 		                         s->id.key_masters[s->indexes[k] - 1]);
-	wipe_contributions(s);
+	wipe_shares(s); /* the master secret is made; who contributed stays on record until seal */
 	e.outcome = VAULT_LOG_OUTCOME_OK;
 	e.detail = detail;
 	e.certifies = s->session->public_key;
 	if ((r = log_line(s, &e, &at)) != 0) {
 		wipe_open_state(s); /* not reported open: not open */
+		wipe_contributions(s);
 		return r;
 	}
+	s->unseal_at = at;
 	hex_encode(at.hash, sizeof(at.hash), hex);
 	if ((r = vault_msg_add(resp, "state", "unsealed")) != 0 ||
 	    (r = vault_msg_addf(resp, "unseal-seq", "%llu", (unsigned long long)at.seq)) != 0 ||
@@ -250,13 +276,19 @@ static int do_unseal_share(struct vault_service *s, const struct vault_msg *req,
 		return refuse(s, &e, CER_ERR_REFUSED, resp);
 	}
 	memcpy(s->shares + (size_t)s->contributed * SHAMIR_SCALAR_BYTES, req->payload, SHAMIR_SCALAR_BYTES);
+	if ((r = shamir_share_public(req->payload, s->opened_by[s->contributed].point)) != 0) {
+		sodium_memzero(s->shares + (size_t)s->contributed * SHAMIR_SCALAR_BYTES, SHAMIR_SCALAR_BYTES);
+		return refuse(s, &e, r, resp);
+	}
+	snprintf(s->opened_by[s->contributed].who, sizeof(s->opened_by[s->contributed].who), "%s", who);
+	s->opened_by[s->contributed].index = index;
 	s->indexes[s->contributed++] = index;
 	snprintf(message, sizeof(message), "share %u of %s accepted (%u of %u)", index, who, s->contributed,
 	         s->id.commitments.threshold);
 	e.outcome = VAULT_LOG_OUTCOME_OK;
 	e.detail = message;
 	vault_msg_init(resp);
-	if ((r = finish(s, &e, message, resp)) != 0)
+	if ((r = finish_at(s, &e, message, resp, &s->opened_by[s->contributed - 1].at)) != 0)
 		return r;
 	if ((r = vault_msg_addf(resp, "accepted", "%u", s->contributed)) != 0 ||
 	    (r = vault_msg_addf(resp, "threshold", "%u", s->id.commitments.threshold)) != 0)
@@ -374,7 +406,27 @@ refused:
 	return r;
 }
 
-static int do_status(struct vault_service *s, struct vault_msg *resp)
+/* Status's payload while open: what opened the vault, one line each, all public:
+ *   unseal-share WHO INDEX SEQ HASH POINT
+ *   unseal SEQ HASH */
+static int opened_by_text(const struct vault_service *s, struct buf *out)
+{
+	char hash[65], point[65];
+	int r = 0;
+
+	for (unsigned k = 0; k < s->contributed && r == 0; k++) {
+		hex_encode(s->opened_by[k].at.hash, 32, hash);
+		hex_encode(s->opened_by[k].point, 32, point);
+		r = buf_printf(out, "unseal-share %s %u %llu %s %s\n", s->opened_by[k].who, s->opened_by[k].index,
+		               (unsigned long long)s->opened_by[k].at.seq, hash, point);
+	}
+	hex_encode(s->unseal_at.hash, 32, hash);
+	if (r == 0)
+		r = buf_printf(out, "unseal %llu %s\n", (unsigned long long)s->unseal_at.seq, hash);
+	return r;
+}
+
+static int do_status(struct vault_service *s, struct vault_msg *resp, struct buf *payload)
 {
 	uint8_t head[VAULT_LOG_HASH_BYTES];
 	char hex[65];
@@ -395,7 +447,7 @@ static int do_status(struct vault_service *s, struct vault_msg *resp)
 	if ((r = vault_msg_addf(resp, "log-entries", "%llu", (unsigned long long)vault_log_next_seq(s->log))) != 0 ||
 	    (r = vault_msg_add(resp, "log-head", hex)) != 0)
 		return r;
-	return 0;
+	return vault_service_unsealed(s) ? opened_by_text(s, payload) : 0;
 }
 
 int vault_service_handle(struct vault_service *s, const struct vault_msg *req, const char *peer, struct vault_msg *resp,
@@ -408,7 +460,7 @@ int vault_service_handle(struct vault_service *s, const struct vault_msg *req, c
 	buf_reset(payload);
 	vault_msg_init(resp);
 	if (op != NULL && strcmp(op, VAULT_REQ_STATUS) == 0)
-		return do_status(s, resp);
+		return do_status(s, resp, payload);
 	/* Every other request is logged under the name it gives, or the connection's when it gives none
 	 * the log can hold. */
 	if (who == NULL || !vault_log_who_ok(who)) {

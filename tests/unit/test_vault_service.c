@@ -310,3 +310,29 @@ Test(vault_service, refuses_to_start_on_a_tampered_log)
 	          err_message());
 	cr_assert(strstr(err_message(), "line 1: bad signature") != NULL, "%s", err_message());
 }
+
+Test(vault_service, status_says_what_opened_the_vault_until_it_is_sealed)
+{
+	struct vault_service *s = start();
+	struct buf out = buf_make(4096);
+	struct vault_msg resp;
+	char expected[512], hash[65];
+
+	contribute(s, &resp, &out, 2, "erin");
+	snprintf(hash, sizeof(hash), "%s", vault_msg_get(&resp, "hash"));
+	call(s, &resp, &out, NULL, 0, VAULT_REQ_STATUS, NULL);
+	cr_assert_eq(out.len, 0, "nothing is reported while sealed");
+	contribute(s, &resp, &out, 0, "bob");
+	call(s, &resp, &out, NULL, 0, VAULT_REQ_STATUS, NULL);
+	cr_assert_str_eq(vault_msg_get(&resp, "state"), "unsealed");
+	snprintf(expected, sizeof(expected), "unseal-share erin 3 4 %s ", hash);
+	cr_assert(out.len > 0 && strncmp((const char *)out.data, expected, strlen(expected)) == 0, "%s",
+	          (const char *)out.data);
+	cr_assert(strstr((const char *)out.data, "\nunseal-share bob 1 5 ") != NULL, "%s", (const char *)out.data);
+	cr_assert(strstr((const char *)out.data, "\nunseal 6 ") != NULL, "%s", (const char *)out.data);
+	call(s, &resp, &out, NULL, 0, VAULT_REQ_SEAL, "who", "operator", NULL);
+	call(s, &resp, &out, NULL, 0, VAULT_REQ_STATUS, NULL);
+	cr_assert_eq(out.len, 0, "seal forgets what opened the vault");
+	vault_service_stop(s, NULL);
+	buf_free(&out);
+}
