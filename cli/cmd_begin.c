@@ -6,11 +6,13 @@
 #include "cli/options.h"
 #include "common/error.h"
 
-enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_KEY };
+enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_KEY, OPT_VAULT };
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository to create (new or empty directory)"},
         [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "the published scenario"},
         [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
+        [OPT_VAULT] = {"vault", 'V', 1, 0, "VAULT",
+                       "the ceremony's vault (required when the scenario has vault steps)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -24,10 +26,10 @@ int cmd_begin(int argc, char **argv)
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
-		cli_print_help("begin -e DIR -s SCENARIO -k KEY [-k KEY ...]",
+		cli_print_help("begin -e DIR -s SCENARIO [-V VAULT] -k KEY [-k KEY ...]",
 		               "Start a ceremony: check the scenario, create the evidence repository, and write the\n"
-		               "genesis record (the scenario's id and SHA-256, the scenario itself, the roster, this\n"
-		               "recorder's version and build), signed by each KEY.",
+		               "genesis record (the scenario's id and SHA-256, the scenario itself, the roster, the\n"
+		               "vault's id and audit key, this recorder's version and build), signed by each KEY.",
 		               options, OPTION_COUNT);
 		return EXIT_OK;
 	}
@@ -38,8 +40,9 @@ int cmd_begin(int argc, char **argv)
 		return r;
 	if ((r = signer_set_open(&signers, args.values[OPT_KEY], args.counts[OPT_KEY])) != 0)
 		return r;
-	r = ceremony_begin(&c, cli_value(&args, OPT_EVIDENCE), cli_value(&args, OPT_SCENARIO), signers.items,
-	                   signers.count, ceremony_version, ceremony_build_id);
+	r = ceremony_begin(&c, cli_value(&args, OPT_EVIDENCE), cli_value(&args, OPT_SCENARIO),
+	                   cli_value(&args, OPT_VAULT), signers.items, signers.count, ceremony_version,
+	                   ceremony_build_id);
 	if (r == 0) {
 		printf("ceremony %s begun in %s: genesis record 0 committed\n", c->genesis->ceremony,
 		       cli_value(&args, OPT_EVIDENCE));

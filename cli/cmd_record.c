@@ -6,7 +6,7 @@
 #include "cli/options.h"
 #include "common/error.h"
 
-enum { OPT_EVIDENCE, OPT_STEP, OPT_KEY, OPT_VALUE, OPT_ATTACH, OPT_NOTE, OPT_YES };
+enum { OPT_EVIDENCE, OPT_STEP, OPT_KEY, OPT_VALUE, OPT_ATTACH, OPT_NOTE, OPT_YES, OPT_VAULT, OPT_OUTPUT };
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_STEP] = {"step", 0, 1, 0, "ID", "the step (must be the one the script expects next)"},
@@ -15,6 +15,8 @@ static const struct cli_option options[] = {
         [OPT_ATTACH] = {"attach", 0, 1, 1, "NAME=FILE", "a file the step hashes (and keeps, if the scenario says)"},
         [OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
         [OPT_YES] = {"yes", 0, 0, 0, "", "the explicit \"Yes\" an irreversible step needs"},
+        [OPT_VAULT] = {"vault", 'V', 1, 0, "VAULT", "the ceremony's vault (vault steps)"},
+        [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where a vault step's output goes: the public key, the signature"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -23,7 +25,7 @@ int cmd_record(int argc, char **argv)
 	struct signer_set signers = {0};
 	struct ceremony *c = NULL;
 	struct action_result result;
-	struct step_input in;
+	struct step_input in = {0};
 	struct cli_args args;
 	int r;
 
@@ -33,11 +35,13 @@ int cmd_record(int argc, char **argv)
 		cli_print_help(
 		        "record -e DIR --step ID -k KEY [-k KEY ...] [--value NAME=VALUE ...] [--attach NAME=FILE "
 		        "...]\n"
-		        "                [--note TEXT] [--yes]",
+		        "                [--note TEXT] [--yes] [-V VAULT [-o FILE]]",
 		        "Propose the record of the next step, signed by each KEY. It is committed when the step's\n"
 		        "sign-off rule is met (distinct people), and waits as the pending record otherwise: more\n"
 		        "sign-offs come with 'ceremony sign'. A step out of order, a sign-off the step does not allow\n"
-		        "or a value that does not match its pattern is recorded as an incident (exit 1).",
+		        "or a value that does not match its pattern is recorded as an incident (exit 1).\n"
+		        "A vault step asks the vault (-V) for exactly what the scenario specifies and records what it\n"
+		        "did; a refusal is an incident. -o writes an export's public key or a signature to FILE.",
 		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
@@ -55,6 +59,8 @@ int cmd_record(int argc, char **argv)
 	in.attachment_count = args.counts[OPT_ATTACH];
 	in.note = cli_value(&args, OPT_NOTE);
 	in.confirmed = args.counts[OPT_YES] > 0;
+	in.output_path = cli_value(&args, OPT_OUTPUT);
+	ceremony_use_vault(c, cli_value(&args, OPT_VAULT));
 	action_result_init(&result);
 	r = ceremony_record_step(c, cli_value(&args, OPT_STEP), &in, signers.items, signers.count, &result);
 	r = action_report(&result, r);

@@ -7,12 +7,23 @@
 #include "cli/options.h"
 #include "common/error.h"
 
-enum { OPT_EVIDENCE, OPT_KEY, OPT_REASON };
-static const struct cli_option options[] = {
-        [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
-        [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
-        [OPT_REASON] = {"reason", 0, 1, 0, "TEXT", "what happened, in the declarer's words (incident only)"},
-};
+/* Every action takes -e and -k; incident adds --reason, restart -V (the third option of each). */
+enum { OPT_EVIDENCE, OPT_KEY, OPT_EXTRA };
+#define OPTION_EVIDENCE                                                                                                \
+	{                                                                                                              \
+		"evidence", 'e', 1, 0, "DIR", "the evidence repository"                                                \
+	}
+#define OPTION_KEY                                                                                                     \
+	{                                                                                                              \
+		"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."                       \
+	}
+static const struct cli_option plain_options[] = {OPTION_EVIDENCE, OPTION_KEY};
+static const struct cli_option incident_options[] = {
+        OPTION_EVIDENCE, OPTION_KEY, {"reason", 0, 1, 0, "TEXT", "what happened, in the declarer's words"}};
+static const struct cli_option restart_options[] = {
+        OPTION_EVIDENCE,
+        OPTION_KEY,
+        {"vault", 'V', 1, 0, "VAULT", "the ceremony's vault: destroys the session's keys and seals it"}};
 
 enum action_kind { ACTION_SIGN, ACTION_INCIDENT, ACTION_RESTART, ACTION_CLOSE };
 
@@ -29,10 +40,12 @@ static const struct {
                  "is invalid from now on: only 'ceremony restart' is accepted, and keys made in it must be\n"
                  "destroyed. A pending record is discarded."},
         [ACTION_RESTART] =
-                {"restart -e DIR -k KEY [-k KEY ...]",
+                {"restart -e DIR [-V VAULT] -k KEY [-k KEY ...]",
                  "After an incident, open the next session at step 1, signed as the scenario's restart rule\n"
                  "says (possibly over several commands: the restart record waits as the pending record).\n"
-                 "Earlier sessions stay in the evidence."},
+                 "Earlier sessions stay in the evidence. With -V, every key the invalidated session made is\n"
+                 "destroyed first and the vault is sealed, both reported by the restart record; keys to\n"
+                 "destroy without -V refuse the restart."},
         [ACTION_CLOSE] = {"close -e DIR -k KEY [-k KEY ...]",
                           "After the last step, write the closing record, signed as the scenario's close rule says.\n"
                           "Prints the closing hash as hex and PGP words: read it aloud, write it on the paper\n"
@@ -41,7 +54,10 @@ static const struct {
 
 static int run(enum action_kind kind, int argc, char **argv)
 {
-	size_t option_count = kind == ACTION_INCIDENT ? 3 : 2;
+	const struct cli_option *options = kind == ACTION_INCIDENT  ? incident_options
+	                                   : kind == ACTION_RESTART ? restart_options
+	                                                            : plain_options;
+	size_t option_count = kind == ACTION_INCIDENT || kind == ACTION_RESTART ? 3 : 2;
 	struct signer_set signers = {0};
 	struct ceremony *c = NULL;
 	struct action_result result;
@@ -57,7 +73,7 @@ static int run(enum action_kind kind, int argc, char **argv)
 	if (args.positional_count != 0)
 		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
 	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = cli_require(&args, options, OPT_KEY)) != 0 ||
-	    (kind == ACTION_INCIDENT && (r = cli_require(&args, options, OPT_REASON)) != 0))
+	    (kind == ACTION_INCIDENT && (r = cli_require(&args, options, OPT_EXTRA)) != 0))
 		return r;
 	if ((r = action_open(cli_value(&args, OPT_EVIDENCE), args.values[OPT_KEY], args.counts[OPT_KEY], &c,
 	                     &signers)) != 0)
@@ -68,9 +84,10 @@ static int run(enum action_kind kind, int argc, char **argv)
 		r = ceremony_sign(c, signers.items, signers.count, &result);
 		break;
 	case ACTION_INCIDENT:
-		r = ceremony_declare_incident(c, cli_value(&args, OPT_REASON), signers.items, signers.count, &result);
+		r = ceremony_declare_incident(c, cli_value(&args, OPT_EXTRA), signers.items, signers.count, &result);
 		break;
 	case ACTION_RESTART:
+		ceremony_use_vault(c, cli_value(&args, OPT_EXTRA));
 		r = ceremony_restart(c, signers.items, signers.count, &result);
 		break;
 	case ACTION_CLOSE:

@@ -15,9 +15,10 @@
 #include "evidence/record.h"
 #include "evidence/scenario.h"
 
-/* Keys the vault made in the current session and did not destroy, and every key destroyed so far
- * (labels): an invalidated session's keys must be destroyed before its restart, and a destroyed key
- * is never used again (evidence/script_vault.c). */
+/* Keys the vault made in the current session and did not destroy (labels), and every key destroyed
+ * so far (fingerprints: a label may name a new key after its key was destroyed): an invalidated
+ * session's keys must be destroyed before its restart, and a destroyed key is never used again
+ * (evidence/script_vault.c). */
 #define SCRIPT_SESSION_KEYS_MAX 64
 #define SCRIPT_DESTROYED_KEYS_MAX 256
 
@@ -25,7 +26,7 @@ struct script_state {
 	const struct scenario *scenario; /* borrowed */
 	char session_keys[SCRIPT_SESSION_KEYS_MAX][SCENARIO_ID_MAX + 1];
 	size_t session_key_count;
-	char destroyed_keys[SCRIPT_DESTROYED_KEYS_MAX][SCENARIO_ID_MAX + 1];
+	uint8_t destroyed_keys[SCRIPT_DESTROYED_KEYS_MAX][32];
 	size_t destroyed_key_count;
 	uint32_t session;
 	size_t next_step; /* index of the step the session expects next */

@@ -34,6 +34,14 @@ static long find_label(char (*labels)[SCENARIO_ID_MAX + 1], size_t count, const 
 	return -1;
 }
 
+static int was_destroyed(const struct script_state *state, const uint8_t fingerprint[32])
+{
+	for (size_t i = 0; i < state->destroyed_key_count; i++)
+		if (memcmp(state->destroyed_keys[i], fingerprint, 32) == 0)
+			return 1;
+	return 0;
+}
+
 /* The bookkeeping of one operation that happened (outcome ok). */
 static int note_op(struct script_state *state, const struct record_vault_op *op, struct script_violation *v)
 {
@@ -41,8 +49,9 @@ static int note_op(struct script_state *state, const struct record_vault_op *op,
 
 	if (strcmp(op->outcome, "ok") != 0 || op->label[0] == '\0')
 		return 0;
-	if (find_label(state->destroyed_keys, state->destroyed_key_count, op->label) >= 0)
-		return script_violate(v, "script-key-destroyed", "vault operation %s on key %s, which was destroyed",
+	if (op->has_fingerprint && was_destroyed(state, op->fingerprint))
+		return script_violate(v, "script-key-destroyed",
+		                      "vault operation %s on key %s, whose fingerprint is that of a destroyed key",
 		                      op->op, op->label);
 	if (strcmp(op->op, "generate") == 0) {
 		if (find_label(state->session_keys, state->session_key_count, op->label) < 0) {
@@ -56,10 +65,13 @@ static int note_op(struct script_state *state, const struct record_vault_op *op,
 		if (at >= 0)
 			memcpy(state->session_keys[at], state->session_keys[--state->session_key_count],
 			       SCENARIO_ID_MAX + 1);
+		if (!op->has_fingerprint)
+			return script_violate(v, "script-vault", "the destroy of key %s does not say its fingerprint",
+			                      op->label);
 		if (state->destroyed_key_count == SCRIPT_DESTROYED_KEYS_MAX)
 			return script_violate(v, "script-vault", "more than %d keys destroyed in one ceremony",
 			                      SCRIPT_DESTROYED_KEYS_MAX);
-		snprintf(state->destroyed_keys[state->destroyed_key_count++], SCENARIO_ID_MAX + 1, "%s", op->label);
+		memcpy(state->destroyed_keys[state->destroyed_key_count++], op->fingerprint, 32);
 	}
 	return 0;
 }

@@ -12,6 +12,7 @@
 #include "common/sshsig.h"
 #include "recorder/ceremony.h"
 #include "recorder/pending.h"
+#include "recorder/vault_step.h"
 
 void action_result_init(struct action_result *r)
 {
@@ -144,7 +145,8 @@ static int commit(struct ceremony *c, const struct buf *bytes, const struct reco
 /* Record an incident of `kind` detected by the recorder (or declared), signed by `signers` (anyone
  * in the roster). The session is invalid afterwards; a pending record is discarded. */
 static int record_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
-                           struct signer *const *signers, size_t count, struct action_result *result)
+                           const struct vault_outcome *vault, struct signer *const *signers, size_t count,
+                           struct action_result *result)
 {
 	struct signoff_set set = {0};
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -156,7 +158,11 @@ static int record_incident(struct ceremony *c, enum incident_kind kind, const ch
 	if ((r = people_of(c, signers, count, people)) != 0 ||
 	    (r = new_record(c, RECORD_INCIDENT, step >= 0 ? c->scenario->steps[step].id : "incident", people[0],
 	                    &rec)) != 0 ||
-	    (r = record_set_incident(rec, kind, expected, happened)) != 0 || (r = record_serialize(rec, &bytes)) != 0 ||
+	    (r = record_set_incident(rec, kind, expected, happened)) != 0)
+		goto out;
+	for (size_t i = 0; vault != NULL && i < vault->op_count && r == 0; i++)
+		r = record_add_vault_op(rec, &vault->ops[i]);
+	if (r != 0 || (r = record_serialize(rec, &bytes)) != 0 ||
 	    (r = sign_all(signers, count, &bytes, &set, &failed)) != 0 ||
 	    (r = commit(c, &bytes, rec, set.items, count, NULL, 0, signers[0], result)) != 0)
 		goto out;
@@ -173,15 +179,22 @@ out:
 }
 
 /* After an automatic incident the action itself is refused: say so, with the incident's story. */
-static int refuse_with_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
-                                struct signer *const *signers, size_t count, struct action_result *result)
+static int refuse_with_vault_incident(struct ceremony *c, enum incident_kind kind, const char *expected,
+                                      const char *happened, const struct vault_outcome *vault,
+                                      struct signer *const *signers, size_t count, struct action_result *result)
 {
-	int r = record_incident(c, kind, expected, happened, signers, count, result);
+	int r = record_incident(c, kind, expected, happened, vault, signers, count, result);
 
 	if (r != 0)
 		return err_context(r, "%s, and the incident could not be recorded", happened);
 	return err_set(CER_ERR_REFUSED, "%s: incident recorded as record %u; the session is invalid, restart it",
 	               happened, result->sequence);
+}
+
+static int refuse_with_incident(struct ceremony *c, enum incident_kind kind, const char *expected, const char *happened,
+                                struct signer *const *signers, size_t count, struct action_result *result)
+{
+	return refuse_with_vault_incident(c, kind, expected, happened, NULL, signers, count, result);
 }
 
 static int describe_missing(const struct ceremony *c, const struct record *rec, long step, const size_t *people,
@@ -207,7 +220,8 @@ static int describe_missing(const struct ceremony *c, const struct record *rec, 
 /* Sign a proposed record and commit it, or keep it pending. Sign-offs from people the rule does not
  * allow are an incident. */
 static int propose(struct ceremony *c, struct record *rec, long step, const struct evidence_file *files,
-                   size_t file_count, struct signer *const *signers, size_t count, struct action_result *result)
+                   size_t file_count, const struct vault_outcome *vault, struct signer *const *signers, size_t count,
+                   struct action_result *result)
 {
 	struct signoff_set set = {0};
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -218,8 +232,8 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 	if ((r = people_of(c, signers, count, people)) != 0)
 		goto out;
 	if (script_check_signoffs(&c->state, rec->type, step, people, count, 0, &v) != 0) {
-		r = refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows", v.message,
-		                         signers, count, result);
+		r = refuse_with_vault_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows",
+		                               v.message, vault, signers, count, result);
 		goto out;
 	}
 	if ((r = record_serialize(rec, &bytes)) != 0)
@@ -230,9 +244,9 @@ static int propose(struct ceremony *c, struct record *rec, long step, const stru
 			char happened[256];
 			snprintf(happened, sizeof(happened), "the signature of %s failed",
 			         c->scenario->roster->participants[people[failed]]);
-			r = refuse_with_incident(c, INCIDENT_SIGNATURE_FAILED, "a valid signature", happened,
-			                         failed == 0 ? signers + 1 : signers, failed == 0 ? count - 1 : failed,
-			                         result);
+			r = refuse_with_vault_incident(c, INCIDENT_SIGNATURE_FAILED, "a valid signature", happened,
+			                               vault, failed == 0 ? signers + 1 : signers,
+			                               failed == 0 ? count - 1 : failed, result);
 		}
 		goto out;
 	}
@@ -346,8 +360,8 @@ static void attachment_files_free(struct attachment_files *a)
 }
 
 /* Hash each NAME=PATH the step takes; keep the bytes of those the scenario stores. */
-static int fill_attachments(const struct scenario_step *step, const struct step_input *in, struct record *rec,
-                            struct attachment_files *out)
+static int fill_attachments(const struct scenario_step *step, const struct step_input *in, const char *vault_fills,
+                            struct record *rec, struct attachment_files *out)
 {
 	struct buf data = buf_make(RECORD_ATTACHMENT_MAX);
 	uint8_t digest[32];
@@ -370,6 +384,12 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 			r = err_set(CER_ERR_USAGE, "step %s takes no attachment named %s", step->id, name);
 			break;
 		}
+		if (vault_fills != NULL && strcmp(name, vault_fills) == 0) {
+			r = err_set(CER_ERR_USAGE,
+			            "step %s: attachment %s is what the vault outputs; the recorder attaches it",
+			            step->id, name);
+			break;
+		}
 		if ((r = file_read_all(eq + 1, data.limit, &data)) != 0)
 			break;
 		sha256_digest(data.data, data.len, digest);
@@ -388,7 +408,7 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 	}
 	buf_free(&data);
 	for (size_t k = 0; r == 0 && k < step->attachment_count; k++) {
-		int given = 0;
+		int given = vault_fills != NULL && strcmp(step->attachments[k].name, vault_fills) == 0;
 		for (size_t i = 0; i < rec->attachment_count; i++)
 			given |= strcmp(rec->attachments[i].name, step->attachments[k].name) == 0;
 		if (!given)
@@ -398,44 +418,175 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 	return r;
 }
 
+/* The attachment of a vault step that the vault's output fills (the recorder attaches it), or NULL. */
+static const char *vault_output_attachment(const struct scenario_step *step)
+{
+	const char *name = step->kind == STEP_VAULT_EXPORT ? VAULT_EXPORT_ATTACHMENT
+	                   : step->kind == STEP_VAULT_SIGN ? VAULT_SIGNATURE_ATTACHMENT
+	                                                   : NULL;
+
+	for (size_t k = 0; name != NULL && k < step->attachment_count; k++)
+		if (strcmp(step->attachments[k].name, name) == 0)
+			return name;
+	return NULL;
+}
+
+/* The bytes a vault-sign step signs: its attachment, read again and checked against the hash the
+ * record already holds, so what is signed is what is recorded. */
+static int sign_input(const struct scenario_step *step, const struct step_input *in, const struct record *rec,
+                      struct buf *out)
+{
+	const char *want = step->key.sign_input;
+	uint8_t digest[32];
+	int r;
+
+	for (size_t i = 0; i < in->attachment_count; i++) {
+		const char *eq = strchr(in->attachments[i], '=');
+		if (eq == NULL || (size_t)(eq - in->attachments[i]) != strlen(want) ||
+		    strncmp(in->attachments[i], want, strlen(want)) != 0)
+			continue;
+		if ((r = file_read_all(eq + 1, RECORD_ATTACHMENT_MAX, out)) != 0)
+			return r;
+		sha256_digest(out->data, out->len, digest);
+		for (size_t k = 0; k < rec->attachment_count; k++)
+			if (strcmp(rec->attachments[k].name, want) == 0 &&
+			    memcmp(rec->attachments[k].sha256, digest, 32) != 0)
+				return err_set(CER_ERR_REFUSED,
+				               "%s changed while it was being recorded; nothing was signed", eq + 1);
+		return 0;
+	}
+	return err_set(CER_ERR_USAGE, "step %s signs --attach %s=FILE", step->id, want);
+}
+
+/* Add what the vault did to the record: its operations, and its output as the attachment the step
+ * names for it (kept in the evidence when the scenario says so), and to --output. */
+static int take_vault_outcome(const struct scenario_step *step, const struct step_input *in,
+                              const struct vault_outcome *vault, struct record *rec, struct attachment_files *files)
+{
+	const char *fills = vault_output_attachment(step);
+	uint8_t digest[32];
+	int r = 0;
+
+	for (size_t i = 0; i < vault->op_count && r == 0; i++)
+		r = record_add_vault_op(rec, &vault->ops[i]);
+	if (r != 0 || vault->output.len == 0)
+		return r;
+	if (fills != NULL) {
+		int store = 0;
+		for (size_t k = 0; k < step->attachment_count; k++)
+			if (strcmp(step->attachments[k].name, fills) == 0)
+				store = step->attachments[k].store;
+		sha256_digest(vault->output.data, vault->output.len, digest);
+		if ((r = record_add_attachment(rec, fills, digest, vault->output.len, store)) != 0)
+			return r;
+		if (store) {
+			size_t n = files->count;
+			files->data[n] = buf_make(RECORD_ATTACHMENT_MAX);
+			if (asprintf(&files->names[n], EVIDENCE_ATTACHMENTS_DIR "/%s", fills) < 0) {
+				files->names[n] = NULL;
+				buf_free(&files->data[n]);
+				return err_set(CER_ERR_NOMEM, "out of memory");
+			}
+			files->count++;
+			if ((r = buf_append(&files->data[n], vault->output.data, vault->output.len)) != 0)
+				return r;
+			files->files[n].name = files->names[n];
+			files->files[n].data = files->data[n].data;
+			files->files[n].len = files->data[n].len;
+		}
+	}
+	if (in->output_path != NULL)
+		r = file_write_atomic(in->output_path, vault->output.data, vault->output.len, 0644);
+	return r;
+}
+
+/* Ask the vault for the step's operation (the sign-offs were checked first: nothing is asked of the
+ * vault for a record that could not be signed). A refusal is an incident that reports it. */
+static int run_vault_step(struct ceremony *c, const struct scenario_step *step, const struct step_input *in,
+                          struct record *rec, struct vault_outcome *vault, struct signer *const *signers, size_t count,
+                          struct action_result *result)
+{
+	struct buf input = buf_make(RECORD_ATTACHMENT_MAX);
+	char expected[256];
+	int r;
+
+	if (step->kind == STEP_VAULT_UNSEAL)
+		r = vault_step_opened_by(c->vault_dir, vault);
+	else if (step->kind == STEP_VAULT_SIGN && (r = sign_input(step, in, rec, &input)) != 0)
+		;
+	else
+		r = vault_step_run(c->vault_dir, step, rec->actor, input.data, input.len, vault);
+	buf_free(&input);
+	if (r != 0)
+		return r;
+	if (vault->refused) {
+		snprintf(expected, sizeof(expected), "the vault's %s of step %s", vault->ops[vault->op_count - 1].op,
+		         step->id);
+		return refuse_with_vault_incident(c, INCIDENT_VAULT_REFUSED, expected, vault->happened, vault, signers,
+		                                  count, result);
+	}
+	return 0;
+}
+
 static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, const struct step_input *in,
                                        struct signer *const *signers, size_t count, struct action_result *result)
 {
 	struct attachment_files files = {0};
 	struct record *rec = NULL;
+	struct vault_outcome vault;
+	struct script_violation v;
 	size_t people[EVIDENCE_SIGNOFFS_MAX], actor = 0;
 	long next = ceremony_next_step(c);
 	const struct scenario_step *step;
 	char mismatch[256], expected[128], happened[256];
-	int r;
+	int r, vault_done = 0;
 
+	vault_outcome_init(&vault);
 	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, signers, count, people)) != 0)
-		return r;
-	if (c->state.invalidated)
-		return err_set(CER_ERR_REFUSED,
-		               "session %u was invalidated by an incident: only 'ceremony restart' is "
-		               "accepted",
-		               c->state.session);
-	if (next < 0)
-		return err_set(CER_ERR_REFUSED,
-		               "every step of session %u is recorded: close the ceremony ('ceremony close')",
-		               c->state.session);
+		goto out;
+	if (c->state.invalidated) {
+		r = err_set(CER_ERR_REFUSED,
+		            "session %u was invalidated by an incident: only 'ceremony restart' is "
+		            "accepted",
+		            c->state.session);
+		goto out;
+	}
+	if (next < 0) {
+		r = err_set(CER_ERR_REFUSED,
+		            "every step of session %u is recorded: close the ceremony ('ceremony close')",
+		            c->state.session);
+		goto out;
+	}
 	step = &c->scenario->steps[next];
 	if (strcmp(step_id, step->id) != 0) {
 		snprintf(expected, sizeof(expected), "step %s", step->id);
 		snprintf(happened, sizeof(happened), "step %.64s was proposed out of order", step_id);
-		return refuse_with_incident(c, INCIDENT_OUT_OF_ORDER, expected, happened, signers, count, result);
+		r = refuse_with_incident(c, INCIDENT_OUT_OF_ORDER, expected, happened, signers, count, result);
+		goto out;
 	}
-	if (step->kind != STEP_MANUAL)
-		return err_set(CER_ERR_UNSUPPORTED, "step %s is a %s step: the vault is not built yet", step->id,
-		               step_kind_name(step->kind));
-	if (step->confirm && !in->confirmed)
-		return err_set(CER_ERR_USAGE, "step %s cannot be undone: confirm it with --yes once everyone agrees",
-		               step->id);
+	if (step->kind == STEP_VAULT_INIT) {
+		r = err_set(CER_ERR_UNSUPPORTED, "step %s is a vault-init step: the recorder does not run it yet",
+		            step->id);
+		goto out;
+	}
+	if (step->kind != STEP_MANUAL &&
+	    (c->vault_dir == NULL ? (r = err_set(CER_ERR_USAGE, "step %s is a %s step: give the vault with -V VAULT",
+	                                         step->id, step_kind_name(step->kind)))
+	                          : (r = vault_step_check_vault(c->vault_dir, c->genesis))) != 0)
+		goto out;
+	if (step->kind == STEP_MANUAL && in->output_path != NULL) {
+		r = err_set(CER_ERR_USAGE, "step %s is not a vault step: it has no output", step->id);
+		goto out;
+	}
+	if (step->confirm && !in->confirmed) {
+		r = err_set(CER_ERR_USAGE, "step %s cannot be undone: confirm it with --yes once everyone agrees",
+		            step->id);
+		goto out;
+	}
 	if ((r = step_actor(c, step, people, count, &actor)) != 0 ||
 	    (r = new_record(c, RECORD_STEP, step->id, actor, &rec)) != 0 ||
 	    (r = fill_values(c, step, in, rec, mismatch, sizeof(mismatch))) != 0 ||
-	    (r = fill_attachments(step, in, rec, &files)) != 0)
+	    (r = fill_attachments(step, in, vault_output_attachment(step), rec, &files)) != 0)
 		goto out;
 	if (mismatch[0] != '\0') {
 		snprintf(expected, sizeof(expected), "the values step %s captures", step->id);
@@ -447,10 +598,31 @@ static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, 
 		r = err_set(CER_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	r = propose(c, rec, next, files.files, files.count, signers, count, result);
+	if (step->kind != STEP_MANUAL) {
+		if (script_check_signoffs(&c->state, RECORD_STEP, next, people, count, 0, &v) != 0) {
+			r = refuse_with_incident(c, INCIDENT_SIGNOFF_NOT_ALLOWED, "sign-offs the script allows",
+			                         v.message, signers, count, result);
+			goto out;
+		}
+		if ((r = run_vault_step(c, step, in, rec, &vault, signers, count, result)) != 0)
+			goto out;
+		vault_done = 1;
+		if ((r = take_vault_outcome(step, in, &vault, rec, &files)) != 0)
+			goto out;
+		/* What the vault did must be what the scenario names (its key, its algorithm): else an incident
+		 * that reports it. */
+		if (script_check_proposal(&c->state, rec, people, count, &v) != 0 &&
+		    (strcmp(v.code, "script-vault") == 0 || strncmp(v.code, "script-key", 10) == 0)) {
+			r = refuse_with_vault_incident(c, INCIDENT_VAULT_REFUSED, "what the scenario specifies",
+			                               v.message, &vault, signers, count, result);
+			goto out;
+		}
+	}
+	r = propose(c, rec, next, files.files, files.count, vault_done ? &vault : NULL, signers, count, result);
 out:
 	attachment_files_free(&files);
 	record_free(rec);
+	vault_outcome_free(&vault);
 	return r;
 }
 
@@ -537,15 +709,48 @@ static int ceremony_declare_incident_locked(struct ceremony *c, const char *reas
 		return err_set(CER_ERR_USAGE, "--reason must say what happened");
 	snprintf(expected, sizeof(expected), "%s%s", next >= 0 ? "step " : "",
 	         next >= 0 ? c->scenario->steps[next].id : (c->state.invalidated ? "a restart" : "the closing record"));
-	return record_incident(c, INCIDENT_DECLARED, expected, reason, signers, count, result);
+	return record_incident(c, INCIDENT_DECLARED, expected, reason, NULL, signers, count, result);
+}
+
+/* Before a restart: destroy every key the invalidated session made, then seal the vault (its
+ * contributions discarded), each operation reported by the restart record. */
+static int destroy_session_keys(struct ceremony *c, const char *who, struct vault_outcome *vault)
+{
+	int r;
+
+	if (c->vault_dir == NULL) {
+		if (c->state.session_key_count == 0)
+			return 0;
+		return err_set(CER_ERR_REFUSED,
+		               "key %s made in session %u must be destroyed before the restart: give the vault with -V "
+		               "VAULT (it must be open)",
+		               c->state.session_keys[0], c->state.session);
+	}
+	if ((r = vault_step_check_vault(c->vault_dir, c->genesis)) != 0)
+		return r;
+	for (size_t i = 0; i < c->state.session_key_count; i++) {
+		if ((r = vault_step_destroy(c->vault_dir, who, c->state.session_keys[i], vault)) != 0)
+			return r;
+		if (vault->refused)
+			return err_set(CER_ERR_REFUSED,
+			               "key %s made in session %u must be destroyed before the restart: %s",
+			               c->state.session_keys[i], c->state.session, vault->happened);
+	}
+	if ((r = vault_step_seal(c->vault_dir, who, vault)) != 0)
+		return r;
+	if (vault->refused)
+		return err_set(CER_ERR_REFUSED, "the vault could not be sealed before the restart: %s",
+		               vault->happened);
+	return 0;
 }
 
 static int ceremony_restart_locked(struct ceremony *c, struct signer *const *signers, size_t count,
                                    struct action_result *result)
 {
 	struct record *rec = NULL;
+	struct vault_outcome vault;
 	size_t people[EVIDENCE_SIGNOFFS_MAX];
-	int r;
+	int r, vault_done = 0;
 
 	if (c->pending != NULL && c->pending->record->type == RECORD_RESTART)
 		return ceremony_sign_locked(c, signers, count, result);
@@ -553,11 +758,84 @@ static int ceremony_restart_locked(struct ceremony *c, struct signer *const *sig
 		return r;
 	if (!c->state.invalidated)
 		return err_set(CER_ERR_REFUSED, "session %u is valid: a restart follows an incident", c->state.session);
+	vault_outcome_init(&vault);
 	if ((r = new_record(c, RECORD_RESTART, "restart", people[0], &rec)) != 0)
-		return r;
+		goto out;
 	rec->session = c->state.session + 1;
-	r = propose(c, rec, -1, NULL, 0, signers, count, result);
+	if ((r = destroy_session_keys(c, rec->actor, &vault)) != 0)
+		goto out;
+	vault_done = vault.op_count > 0;
+	for (size_t i = 0; i < vault.op_count && r == 0; i++)
+		r = record_add_vault_op(rec, &vault.ops[i]);
+	if (r == 0)
+		r = propose(c, rec, -1, NULL, 0, vault_done ? &vault : NULL, signers, count, result);
+out:
 	record_free(rec);
+	vault_outcome_free(&vault);
+	return r;
+}
+
+/* ---- share: a key master's contribution ---- */
+
+static int ceremony_share_locked(struct ceremony *c, const char *step_id, const char *share_path,
+                                 const char *passphrase_file, struct signer *signer, struct action_result *result)
+{
+	struct vault_outcome vault;
+	size_t people[1];
+	long next = ceremony_next_step(c);
+	const struct scenario_step *step;
+	const char *who;
+	char expected[128], happened[sizeof(vault.happened)];
+	int r;
+
+	if ((r = refuse_unless_open(c)) != 0 || (r = people_of(c, &signer, 1, people)) != 0)
+		return r;
+	if (c->state.invalidated)
+		return err_set(CER_ERR_REFUSED,
+		               "session %u was invalidated by an incident: only 'ceremony restart' is accepted",
+		               c->state.session);
+	if (next < 0 || strcmp(step_id, c->scenario->steps[next].id) != 0) {
+		snprintf(expected, sizeof(expected), "step %s", next >= 0 ? c->scenario->steps[next].id : "(none)");
+		snprintf(happened, sizeof(happened), "a share was contributed for step %.64s out of order", step_id);
+		return refuse_with_incident(c, INCIDENT_OUT_OF_ORDER, expected, happened, &signer, 1, result);
+	}
+	step = &c->scenario->steps[next];
+	who = c->scenario->roster->participants[people[0]];
+	if (step->kind != STEP_VAULT_UNSEAL)
+		return err_set(CER_ERR_USAGE, "step %s is not a vault-unseal step: shares are contributed at one",
+		               step->id);
+	if (!scenario_has_role(c->scenario, people[0], step->role))
+		return err_set(CER_ERR_USAGE, "%s does not hold the role %s that contributes at step %s", who,
+		               c->scenario->roles[step->role], step->id);
+	if (c->vault_dir == NULL)
+		return err_set(CER_ERR_USAGE, "give the ceremony's vault with -V VAULT");
+	if ((r = vault_step_check_vault(c->vault_dir, c->genesis)) != 0)
+		return r;
+	vault_outcome_init(&vault);
+	if ((r = vault_step_contribute(c->vault_dir, who, share_path, passphrase_file, &vault)) != 0)
+		goto out;
+	if (vault.refused) {
+		/* The contributions so far go with the session: seal, so that the next session starts afresh. */
+		snprintf(happened, sizeof(happened), "%s", vault.happened);
+		if (vault_step_seal(c->vault_dir, who, &vault) != 0)
+			err_clear(); /* the incident is what matters; a vault that cannot seal says so in its log */
+		snprintf(expected, sizeof(expected), "a valid share of the vault from %s", who);
+		r = refuse_with_vault_incident(c, INCIDENT_VAULT_REFUSED, expected, happened, &vault, &signer, 1,
+		                               result);
+		goto out;
+	}
+	r = buf_printf(&result->message, "share %u of %s accepted by the vault (vault log entry %llu)\n",
+	               vault.ops[0].share_index, who, (unsigned long long)vault.ops[0].log_seq);
+	if (r == 0 && vault.op_count > 1)
+		r = buf_printf(
+		        &result->message,
+		        "the vault is open (vault log entry %llu): record step %s with 'ceremony record --step %s -V "
+		        "VAULT -k KEY ...'\n",
+		        (unsigned long long)vault.ops[1].log_seq, step->id, step->id);
+	else if (r == 0)
+		r = buf_append_str(&result->message, "the vault stays sealed until enough key masters contribute\n");
+out:
+	vault_outcome_free(&vault);
 	return r;
 }
 
@@ -580,7 +858,7 @@ static int ceremony_close_locked(struct ceremony *c, struct signer *const *signe
 		               c->scenario->steps[c->state.next_step].id);
 	if ((r = new_record(c, RECORD_CLOSE, "close", people[0], &rec)) != 0)
 		return r;
-	r = propose(c, rec, -1, NULL, 0, signers, count, result);
+	r = propose(c, rec, -1, NULL, 0, NULL, signers, count, result);
 	record_free(rec);
 	return r;
 }
@@ -656,6 +934,18 @@ int ceremony_restart(struct ceremony *c, struct signer *const *signers, size_t c
 
 	if (r == 0) {
 		r = ceremony_restart_locked(c, signers, count, result);
+		evidence_store_unlock(c->store);
+	}
+	return r;
+}
+
+int ceremony_share(struct ceremony *c, const char *step_id, const char *share_path, const char *passphrase_file,
+                   struct signer *signer, struct action_result *result)
+{
+	int r = begin_action(c);
+
+	if (r == 0) {
+		r = ceremony_share_locked(c, step_id, share_path, passphrase_file, signer, result);
 		evidence_store_unlock(c->store);
 	}
 	return r;

@@ -12,6 +12,7 @@
 #include "common/sshsig.h"
 #include "evidence/history.h"
 #include "recorder/pending.h"
+#include "recorder/vault_step.h"
 
 void ceremony_free(struct ceremony *c)
 {
@@ -200,8 +201,8 @@ out:
 	return r;
 }
 
-static int make_genesis(const struct scenario *s, const struct signer *first, const char *version, const char *build,
-                        struct buf *bytes)
+static int make_genesis(const struct scenario *s, const struct signer *first, const char *vault_dir,
+                        const char *version, const char *build, struct buf *bytes)
 {
 	struct record *g = NULL;
 	long actor;
@@ -221,6 +222,11 @@ static int make_genesis(const struct scenario *s, const struct signer *first, co
 	snprintf(g->step, sizeof(g->step), "genesis");
 	snprintf(g->actor, sizeof(g->actor), "%s", s->roster->participants[actor]);
 	record_time_now(g->time);
+	if (vault_dir != NULL) {
+		if ((r = vault_step_identity(vault_dir, g->vault_id, g->vault_audit_key)) != 0)
+			goto out;
+		g->has_vault = 1;
+	}
 	g->roster = s->roster; /* borrowed for serialization only */
 	g->recorder_version = strdup(version);
 	g->recorder_build = strdup(build);
@@ -232,8 +238,17 @@ out:
 	return r;
 }
 
-int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_path, struct signer *const *signers,
-                   size_t count, const char *version, const char *build)
+/* Does the scenario ask the vault for anything? */
+static int has_vault_steps(const struct scenario *s)
+{
+	for (size_t i = 0; i < s->step_count; i++)
+		if (s->steps[i].kind != STEP_MANUAL)
+			return 1;
+	return 0;
+}
+
+int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_path, const char *vault_dir,
+                   struct signer *const *signers, size_t count, const char *version, const char *build)
 {
 	struct buf scenario_bytes = buf_make(SCENARIO_BYTES_MAX), problems = buf_make(65536),
 	           bytes = buf_make(RECORD_BYTES_MAX);
@@ -256,7 +271,12 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 		            (char *)problems.data);
 		goto out;
 	}
-	if ((r = make_genesis(s, signers[0], version, build, &bytes)) != 0)
+	if (vault_dir == NULL && has_vault_steps(s)) {
+		r = err_set(CER_ERR_USAGE, "%s has vault steps: give the ceremony's vault with -V VAULT",
+		            scenario_path);
+		goto out;
+	}
+	if ((r = make_genesis(s, signers[0], vault_dir, version, build, &bytes)) != 0)
 		goto out;
 	existed = stat(dir, &st) == 0;
 	if ((r = evidence_store_create(&store, dir)) != 0)
@@ -303,6 +323,11 @@ out:
 	buf_free(&problems);
 	buf_free(&bytes);
 	return r;
+}
+
+void ceremony_use_vault(struct ceremony *c, const char *vault_dir)
+{
+	c->vault_dir = vault_dir;
 }
 
 long ceremony_next_step(const struct ceremony *c)

@@ -32,6 +32,7 @@ struct ceremony {
 	/* Set when ceremony_open() found a pending record that was not a valid proposal (altered on
 	 * disk) and discarded it: what was wrong. Commands tell people, who should declare an incident. */
 	char discarded_pending[512];
+	const char *vault_dir; /* borrowed: the ceremony's vault, for vault steps (ceremony_use_vault) */
 };
 
 /* Open a ceremony: the repository, the scenario stored with its genesis record, the replay of
@@ -41,10 +42,16 @@ void ceremony_free(struct ceremony *c);
 
 /* Start a ceremony: check the scenario (no problem allowed), create the evidence repository at
  * `dir`, write the genesis record (ceremony id = scenario id, the scenario's hash and the scenario
- * itself, the roster, the recorder's version and build), signed by `signers`. */
+ * itself, the roster, the ceremony's vault when `vault_dir` is given (required when the scenario has
+ * vault steps), the recorder's version and build), signed by `signers`. */
 __attribute__((warn_unused_result)) int ceremony_begin(struct ceremony **out, const char *dir,
-                                                       const char *scenario_path, struct signer *const *signers,
-                                                       size_t signer_count, const char *version, const char *build);
+                                                       const char *scenario_path, const char *vault_dir,
+                                                       struct signer *const *signers, size_t signer_count,
+                                                       const char *version, const char *build);
+
+/* The vault directory vault steps, shares and restarts talk to (borrowed; NULL: none). It must be
+ * the vault the genesis record names; each action that uses it checks. */
+void ceremony_use_vault(struct ceremony *c, const char *vault_dir);
 
 /* What a step record captures, as given on the command line. */
 struct step_input {
@@ -54,6 +61,7 @@ struct step_input {
 	size_t attachment_count;
 	const char *note;
 	int confirmed; /* the operator answered "Yes" (--yes) */
+	const char *output_path; /* vault-export, vault-sign: where the public key or signature goes, or NULL */
 };
 
 /* What an action did. */
@@ -83,9 +91,19 @@ __attribute__((warn_unused_result)) int ceremony_declare_incident(struct ceremon
                                                                   struct signer *const *signers, size_t count,
                                                                   struct action_result *result);
 /* Open the next session after an incident (signed as the scenario's restart rule says, possibly
- * over several commands through the pending record). */
+ * over several commands through the pending record). With a vault (ceremony_use_vault), the keys
+ * the invalidated session made are destroyed first and the vault is sealed, both in the restart
+ * record; keys to destroy without a vault refuse the restart. */
 __attribute__((warn_unused_result)) int ceremony_restart(struct ceremony *c, struct signer *const *signers,
                                                          size_t count, struct action_result *result);
+/* A key master's share contribution at a vault-unseal step `step_id` (DESIGN.md section 4,
+ * "share"): the share file is decrypted with their passphrase and sent to the ceremony's vault. A
+ * share the vault refuses is an incident, signed by `signer`, and the vault is sealed (its
+ * contributions discarded); an accepted one is in the vault's log, and the step's record, made with
+ * ceremony_record_step() once the vault is open, reports every contribution that opened it. */
+__attribute__((warn_unused_result)) int ceremony_share(struct ceremony *c, const char *step_id, const char *share_path,
+                                                       const char *passphrase_file, struct signer *signer,
+                                                       struct action_result *result);
 /* Close after the last step (signed as the scenario's close rule says). */
 __attribute__((warn_unused_result)) int ceremony_close(struct ceremony *c, struct signer *const *signers, size_t count,
                                                        struct action_result *result);

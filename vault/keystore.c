@@ -114,8 +114,53 @@ static int refuse_destroyed(const char *dir, const char *label)
 	    (r = path_exists(path, &destroyed)) != 0)
 		return r;
 	if (destroyed)
-		return err_set(CER_ERR_REFUSED, "key \"%s\" was destroyed; its label cannot be used again", label);
+		return err_set(CER_ERR_REFUSED, "key \"%s\" was destroyed", label);
 	return 0;
+}
+
+static int tombstone_parse(const uint8_t *data, size_t len, const char *label, enum vault_key_alg *alg,
+                           uint8_t fingerprint[VAULT_KEY_FINGERPRINT_BYTES]);
+
+/* Before a new key takes `label`: the tombstone of the key it named before, if any, is kept under
+ * LABEL.destroyed-FP16 (the first 16 hex digits of that key's fingerprint), which listings ignore;
+ * the vault log is what proves the destruction. A destroy still in progress (tombstone and key file
+ * both there) is refused: it must be finished first. */
+static int archive_tombstone(const char *dir, const char *label)
+{
+	char path[PATH_MAX], key_path[PATH_MAX], archived[PATH_MAX + 32], keys_dir[PATH_MAX], hex[65];
+	struct buf file = buf_make(KEYSTORE_TOMBSTONE_MAX);
+	uint8_t fingerprint[VAULT_KEY_FINGERPRINT_BYTES];
+	enum vault_key_alg alg;
+	bool destroyed = false, live = false;
+	int r;
+
+	if ((r = keystore_path(path, dir, label, KEYSTORE_TOMBSTONE_SUFFIX)) != 0 ||
+	    (r = keystore_path(key_path, dir, label, KEYSTORE_KEY_SUFFIX)) != 0 ||
+	    (r = keystore_path(keys_dir, dir, NULL, NULL)) != 0 || (r = path_exists(path, &destroyed)) != 0 ||
+	    (r = path_exists(key_path, &live)) != 0 || !destroyed)
+		goto out;
+	if (live) {
+		r = err_set(CER_ERR_REFUSED, "key \"%s\" is being destroyed: destroy it again to finish first", label);
+		goto out;
+	}
+	if ((r = file_read_all(path, KEYSTORE_TOMBSTONE_MAX, &file)) != 0 ||
+	    (r = tombstone_parse(file.data, file.len, label, &alg, fingerprint)) != 0) {
+		err_context(r, "%s", path);
+		goto out;
+	}
+	hex_encode(fingerprint, sizeof(fingerprint), hex);
+	if (snprintf(archived, sizeof(archived), "%s-%.16s", path, hex) >= (int)sizeof(archived)) {
+		r = err_set(CER_ERR_USAGE, "%s: path too long", path);
+		goto out;
+	}
+	if (rename(path, archived) != 0) {
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	r = file_sync_dir(keys_dir);
+out:
+	buf_free(&file);
+	return r;
 }
 
 /* ---- key files ---- */
@@ -304,7 +349,7 @@ int keystore_put(const char *dir, const uint8_t kek[KEYSTORE_KEK_BYTES], const c
 		return r;
 	if (dir == NULL || kek == NULL || key == NULL)
 		return err_set(CER_ERR_USAGE, "keystore_put: missing argument");
-	if ((r = keys_dir_make(dir, keys_dir)) != 0 || (r = refuse_destroyed(dir, label)) != 0 ||
+	if ((r = keys_dir_make(dir, keys_dir)) != 0 || (r = archive_tombstone(dir, label)) != 0 ||
 	    (r = keystore_path(key_path, dir, label, KEYSTORE_KEY_SUFFIX)) != 0 ||
 	    (r = keystore_path(pub_path, dir, label, KEYSTORE_PUBLIC_SUFFIX)) != 0 ||
 	    (r = path_exists(key_path, &exists)) != 0)

@@ -8,7 +8,9 @@
  * is refused: "keystore file PATH was altered or belongs to another vault".
  *
  * A destroyed key leaves a tombstone DIR/keys/LABEL.destroyed naming its algorithm and fingerprint:
- * its label can never be used again. LABEL.pub stays, so that what the key signed before can still
+ * the key can never be used again. A new key may take the label once the destroy is complete: the
+ * old tombstone is then kept as LABEL.destroyed-FP16 (the first 16 hex digits of the destroyed key's
+ * fingerprint; a restarted ceremony makes its key again under the scenario's label). LABEL.pub stays, so that what the key signed before can still
  * be checked. The tombstone is not authenticated (destroy needs no secret): the vault log, which
  * records every destroy, is what proves it.
  *
@@ -68,8 +70,9 @@ __attribute__((warn_unused_result)) int keystore_label_check(const char *label);
 /* Store `key` (borrowed) under `label` in DIR/keys (created 0700 if missing; DIR must exist):
  * LABEL.key written whole or not at all (temporary file, fsync, link, fsync of the directory) and
  * never over an existing file, then LABEL.pub. Returns 0; CER_ERR_USAGE (bad label);
- * CER_ERR_REFUSED "key \"LABEL\" already exists" or "key \"LABEL\" was destroyed; its label cannot be
- * used again"; CER_ERR_IO; CER_ERR_INTERNAL. */
+ * CER_ERR_REFUSED "key \"LABEL\" already exists" or "key \"LABEL\" is being destroyed: destroy it
+ * again to finish first"; CER_ERR_IO; CER_ERR_INTERNAL. Over a completed destroy's tombstone, the
+ * tombstone is archived first (see above). */
 __attribute__((warn_unused_result)) int keystore_put(const char *dir, const uint8_t kek[KEYSTORE_KEK_BYTES],
                                                      const char *label, const struct vault_key *key);
 

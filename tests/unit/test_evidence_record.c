@@ -779,11 +779,11 @@ Test(record_roundtrip, leap_day_of_a_leap_year)
 #define HASH_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define HASH_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
 #define VAULT_OP_LINE                                                                                                  \
-	"    <vault-operation op=\"sign\" outcome=\"ok\" log-seq=\"12\" log-hash=\"" HASH_A "\" label=\"fw\" "             \
+	"    <vault-operation op=\"sign\" outcome=\"ok\" log-seq=\"12\" log-hash=\"" HASH_A "\" label=\"fw\" "         \
 	"algorithm=\"ecdsa-p384\" fingerprint=\"" HASH_B "\" message-sha256=\"" HASH_A "\" signature-sha256=\"" HASH_B \
 	"\"/>\n"
 #define SHARE_OP_LINE                                                                                                  \
-	"    <vault-operation op=\"unseal-share\" outcome=\"ok\" log-seq=\"4\" log-hash=\"" HASH_B "\" who=\"bob\" "        \
+	"    <vault-operation op=\"unseal-share\" outcome=\"ok\" log-seq=\"4\" log-hash=\"" HASH_B "\" who=\"bob\" "   \
 	"share-index=\"1\" share-point=\"" HASH_A "\"/>\n"
 
 static char *step_with_vault_ops(void)
@@ -805,7 +805,8 @@ Test(record_roundtrip, vault_operations_parse_and_serialize_to_the_same_bytes)
 	cr_assert_eq(rec->vault_ops[1].log_seq, 12);
 	cr_assert_str_eq(rec->vault_ops[1].label, "fw");
 	cr_assert_str_eq(rec->vault_ops[1].algorithm, "ecdsa-p384");
-	cr_assert(rec->vault_ops[1].has_fingerprint && rec->vault_ops[1].has_message && rec->vault_ops[1].has_signature);
+	cr_assert(rec->vault_ops[1].has_fingerprint && rec->vault_ops[1].has_message &&
+	          rec->vault_ops[1].has_signature);
 	cr_assert_eq(record_serialize(rec, &out), 0, "%s", err_message());
 	cr_assert_eq(out.len, strlen(text));
 	cr_assert(memcmp(out.data, text, out.len) == 0, "serialized:\n%s", (char *)out.data);
@@ -879,7 +880,8 @@ Test(record_refuse, malformed_vault_operations)
 
 Test(record_refuse, vault_operations_out_of_order)
 {
-	char *text = replace(STEP_XML, "    <value name=\"fingerprint\">", SHARE_OP_LINE "    <value name=\"fingerprint\">");
+	char *text =
+	        replace(STEP_XML, "    <value name=\"fingerprint\">", SHARE_OP_LINE "    <value name=\"fingerprint\">");
 
 	refuse(text, strlen(text), CER_ERR_FORMAT, "value");
 	free(text);
@@ -888,6 +890,6 @@ Test(record_refuse, vault_operations_out_of_order)
 Test(record_refuse, genesis_vault_malformed)
 {
 	refuse_genesis("    <recorder ", "    <vault id=\"" HASH_A "\"/>\n    <recorder ", CER_ERR_FORMAT, "audit-key");
-	refuse_genesis("    <recorder ", "    <vault id=\"" HASH_A "\" audit-key=\"xyz\"/>\n    <recorder ", CER_ERR_FORMAT,
-	               "audit-key is not 64 lower-case hex digits");
+	refuse_genesis("    <recorder ", "    <vault id=\"" HASH_A "\" audit-key=\"xyz\"/>\n    <recorder ",
+	               CER_ERR_FORMAT, "audit-key is not 64 lower-case hex digits");
 }

@@ -39,7 +39,7 @@ static void setup(void)
 	free(text);
 	signers[0] = keys.signer[TEST_ALICE];
 	cer = NULL;
-	cr_assert_eq(ceremony_begin(&cer, repo, scenario_path, signers, 1, "0.1.0-test", "test-build"), 0,
+	cr_assert_eq(ceremony_begin(&cer, repo, scenario_path, NULL, signers, 1, "0.1.0-test", "test-build"), 0,
 	             "ceremony_begin: %s", err_message());
 	cr_assert_not_null(cer);
 	free(scenario_path);

@@ -453,11 +453,23 @@ Test(vault_keystore, destroy_is_forever)
 
 	assert_error(keystore_get(dir, kek, "fw", &got), CER_ERR_REFUSED, "key \"fw\" was destroyed");
 	cr_assert_null(got);
-	assert_error(keystore_put(dir, kek, "fw", other), CER_ERR_REFUSED, "its label cannot be used again");
-	assert_error(keystore_put(dir, kek, "fw", key), CER_ERR_REFUSED, "its label cannot be used again");
-	cr_assert_not(exists(key_path));
 	assert_error(keystore_destroy(dir, "fw"), CER_ERR_REFUSED, "key \"fw\" was already destroyed");
 	assert_error(keystore_destroy(dir, "nope"), CER_ERR_NOT_FOUND, "no key \"nope\"");
+
+	/* A new key may take the label; the old tombstone is kept beside, under its fingerprint. */
+	cr_assert_eq(keystore_put(dir, kek, "fw", other), 0, "%s", err_message());
+	cr_assert_not(exists(tomb_path), "the label is live again");
+	{
+		char archived[64], *archived_path;
+		snprintf(archived, sizeof(archived), "fw.destroyed-%.16s", hex);
+		archived_path = keys_path(dir, archived);
+		cr_assert(exists(archived_path), "the old tombstone is kept as %s", archived);
+		free(archived_path);
+	}
+	cr_assert_eq(keystore_get(dir, kek, "fw", &got), 0, "%s", err_message());
+	cr_assert(memcmp(vault_key_fingerprint(got), vault_key_fingerprint(other), VAULT_KEY_FINGERPRINT_BYTES) == 0,
+	          "the label names the new key");
+	vault_key_free(got);
 
 	free(tomb);
 	free(key_path);
@@ -478,6 +490,7 @@ Test(vault_keystore, interrupted_destroy_finished)
 	cr_assert_eq(keystore_destroy(dir, "fw"), 0, "%s", err_message());
 	cr_assert_eq(rename(saved, key_path), 0);
 	assert_error(keystore_get(dir, kek, "fw", &got), CER_ERR_REFUSED, "was destroyed");
+	assert_error(keystore_put(dir, kek, "fw", key), CER_ERR_REFUSED, "is being destroyed: destroy it again");
 	cr_assert_eq(keystore_list(&list, dir, kek), 0, "%s", err_message());
 	cr_assert_eq(list->count, 1);
 	cr_assert_eq(list->entries[0].state, KEYSTORE_KEY_DESTROYED);

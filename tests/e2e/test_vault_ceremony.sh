@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# A key ceremony with the vault, end to end: the recorder asks the vault for exactly what the
+# scenario specifies; shares contributed at the unseal step; a refused share is an incident; keys of
+# an invalidated session are destroyed before the restart; the record's fingerprint equals openssl's,
+# the signature verifies with openssl; verify accepts the whole; nothing secret lands anywhere.
+. "$(dirname "$0")/lib.sh"
+TEMPLATE=$CEREMONY_SOURCE_DIR/templates/demo-vault.xml
+E=$T/evidence
+V=$T/vault
+S=$T/shares
+
+for p in alice bob carol erin dave; do keygen $p; done
+{
+	echo "alice lead $(cut -d' ' -f1,2 "$T/keys/alice.pub")"
+	echo "bob keymaster $(cut -d' ' -f1,2 "$T/keys/bob.pub")"
+	echo "carol keymaster $(cut -d' ' -f1,2 "$T/keys/carol.pub")"
+	echo "erin keymaster $(cut -d' ' -f1,2 "$T/keys/erin.pub")"
+	echo "dave witness $(cut -d' ' -f1,2 "$T/keys/dave.pub")"
+} >"$T/roster"
+run_expect 0 "$CEREMONY" scenario make -t "$TEMPLATE" -r "$T/roster" --id keygen-test -o "$T/scenario.xml"
+for k in bob carol erin; do printf 'passphrase of %s\n' $k >"$T/$k.pass"; chmod 600 "$T/$k.pass"; done
+run_expect 0 "$CEREMONY" vault init -V "$V" --shares "$S" -t 2 --keymaster bob --keymaster carol --keymaster erin \
+	--passphrase-file bob="$T/bob.pass" --passphrase-file carol="$T/carol.pass" --passphrase-file erin="$T/erin.pass" \
+	--insecure-fast-kdf
+"$CEREMONY" vault serve -V "$V" 2>>"$T/serve.err" &
+serve_pid=$!
+cleanup_hooks+=("kill $serve_pid 2>/dev/null")
+for _ in $(seq 100); do [ -S "$V/vault.sock" ] && break; sleep 0.1; done
+K() { echo "$T/keys/$1"; }
+share() { # share KEYMASTER [SHAREFILE]
+	"$CEREMONY" share -e "$E" --step unseal -V "$V" --share "${2:-$S/$1.share}" --passphrase-file "$T/$1.pass" \
+		-k "$(K "$1")"
+}
+
+run_expect 2 "$CEREMONY" begin -e "$E" -s "$T/scenario.xml" -k "$(K alice)" -k "$(K dave)"
+err_one_line; err_has "has vault steps: give the ceremony's vault with -V VAULT"
+run_expect 0 "$CEREMONY" begin -e "$E" -s "$T/scenario.xml" -V "$V" -k "$(K alice)" -k "$(K dave)"
+vault_id=$(jq -r .vault "$V/vault.json")
+git -C "$E" show main:records/00/00/00/00/record.xml | grep -qF "<vault id=\"$vault_id\"" ||
+	fail "the genesis record does not name the vault"
+pass "begin pins the ceremony's vault (id and audit key) in the genesis record"
+
+run_expect 0 "$CEREMONY" record -e "$E" --step room-check --value bag-serial=TEB-000001 -k "$(K alice)" -k "$(K dave)"
+run_expect 1 "$CEREMONY" record -e "$E" --step unseal -V "$V" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+err_one_line; err_has "the vault is sealed (0 of 2 shares)"
+run_expect 2 "$CEREMONY" share -e "$E" --step unseal -V "$V" --share "$S/carol.share" --passphrase-file "$T/carol.pass" \
+	-k "$(K bob)"
+err_one_line; err_has "carol.share is the share file of carol, not of bob"
+run_expect 0 share bob
+out_has "share 1 of bob accepted by the vault"
+out_has "the vault stays sealed"
+pass "shares are contributed at the unseal step, each by its own key master"
+
+# A share that is not the vault's: an incident, the contributions discarded (the vault sealed).
+"$CEREMONY" vault init -V "$T/other-vault" --shares "$T/other-shares" -t 2 --keymaster bob --keymaster carol \
+	--keymaster erin --passphrase-file bob="$T/bob.pass" --passphrase-file carol="$T/carol.pass" \
+	--passphrase-file erin="$T/erin.pass" --insecure-fast-kdf >/dev/null
+# Forge the other vault's share file into this vault's id: it decrypts, but is not this vault's share.
+run_expect 1 share carol "$T/other-shares/carol.share"
+err_has "another vault"
+[ "$(git -C "$E" rev-list --count main)" -eq 2 ] || fail "a share the recorder refused before the vault wrote a record"
+pass "a share file of another vault is refused before it reaches the vault"
+
+# A share file that decrypts but holds a share that is not the vault's (a tampered medium): the vault
+# refuses it, the recorder makes it an incident, and the vault is sealed (bob's share discarded).
+"${FORGE_SHARE:?FORGE_SHARE must name the forge-share test tool}" "$V" 2 carol "$T/carol.pass" "$T/forged.share"
+run_expect 1 share carol "$T/forged.share"
+err_one_line; err_has "the vault refused unseal-share"
+err_has "the share of carol does not match the vault's commitments"
+git -C "$E" show main:records/00/00/00/02/record.xml >"$T/bad-share.xml"
+grep -q '<incident kind="vault-refused">' "$T/bad-share.xml" || fail "no vault-refused incident"
+grep -q '<vault-operation op="unseal-share" outcome="refused"' "$T/bad-share.xml" || fail "the refused share is not reported"
+grep -q '<vault-operation op="seal" outcome="ok"' "$T/bad-share.xml" || fail "the vault was not sealed"
+run_expect 0 "$CEREMONY" vault status -V "$V"
+out_has "vault process: sealed, 0 of 2 shares contributed"
+run_expect 0 "$CEREMONY" restart -e "$E" -V "$V" -k "$(K alice)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" record -e "$E" --step room-check --value bag-serial=TEB-000003 -k "$(K alice)" -k "$(K dave)"
+run_expect 0 share bob
+pass "a bad share is refused by the vault, attributed, recorded as an incident; the vault is sealed"
+
+# Generate in session 2, then an incident: the key must be destroyed before the restart.
+run_expect 0 share carol
+out_has "the vault is open"
+run_expect 0 "$CEREMONY" record -e "$E" --step unseal -V "$V" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+out_has "committed"
+git -C "$E" show main:records/00/00/00/05/record.xml >"$T/unseal.xml"
+[ "$(grep -c '<vault-operation op="unseal-share" outcome="ok"' "$T/unseal.xml")" -eq 2 ] || fail "contributions not recorded"
+grep -q '<vault-operation op="unseal" outcome="ok"' "$T/unseal.xml" || fail "the unseal is not recorded"
+run_expect 0 "$CEREMONY" record -e "$E" --step generate -V "$V" -k "$(K alice)" -k "$(K dave)"
+out_has "committed"
+run_expect 0 "$CEREMONY" incident -e "$E" --reason "the witness left the room" -k "$(K dave)"
+run_expect 1 "$CEREMONY" restart -e "$E" -k "$(K alice)" -k "$(K dave)"
+err_one_line; err_has "key firmware-signing made in session 2 must be destroyed before the restart"
+run_expect 0 "$CEREMONY" restart -e "$E" -V "$V" -k "$(K alice)" -k "$(K dave)"
+git -C "$E" show main:records/00/00/00/08/record.xml >"$T/restart.xml"
+grep -q '<vault-operation op="destroy" outcome="ok" .*label="firmware-signing"' "$T/restart.xml" ||
+	fail "the restart does not report the destroyed key"
+grep -q '<vault-operation op="seal" outcome="ok"' "$T/restart.xml" || fail "the restart does not seal the vault"
+[ ! -e "$V/keys/firmware-signing.key" ] || fail "the key of the invalidated session is still in the keystore"
+pass "an invalidated session's key is destroyed, and the vault sealed, by the restart record"
+
+# Session 3: the scenario's key is made again under its label; a new key, a new fingerprint.
+run_expect 0 "$CEREMONY" record -e "$E" --step room-check --value bag-serial=TEB-000002 -k "$(K alice)" -k "$(K dave)"
+run_expect 0 share erin
+run_expect 0 share bob
+run_expect 0 "$CEREMONY" record -e "$E" --step unseal -V "$V" -k "$(K erin)" -k "$(K bob)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" record -e "$E" --step generate -V "$V" -k "$(K alice)" -k "$(K dave)"
+old_fp=$(grep -o 'op="destroy" [^>]*fingerprint="[0-9a-f]*"' "$T/restart.xml" | sed 's/.*fingerprint="//; s/"//')
+last=$(git -C "$E" ls-tree -r --name-only main | grep 'record.xml$' | sort | tail -1)
+new_fp=$(git -C "$E" show "main:$last" | grep -o 'op="generate" [^>]*fingerprint="[0-9a-f]*"' | sed 's/.*fingerprint="//; s/"//')
+[ -n "$new_fp" ] && [ "$new_fp" != "$old_fp" ] || fail "session 2 did not make a new key"
+pass "after the restart the scenario's key is made again: a new key under the same label"
+
+# Export: the recorder attaches the PEM the vault exported; its fingerprint is openssl's.
+run_expect 2 "$CEREMONY" record -e "$E" --step export-public-key -V "$V" --attach public-key="$T/roster" \
+	-k "$(K alice)" -k "$(K dave)"
+err_one_line; err_has "attachment public-key is what the vault outputs; the recorder attaches it"
+run_expect 0 "$CEREMONY" record -e "$E" --step export-public-key -V "$V" -o "$T/fw.pub.pem" -k "$(K alice)" -k "$(K dave)"
+[ "$(openssl pkey -pubin -in "$T/fw.pub.pem" -outform DER | sha256sum | cut -d' ' -f1)" = "$new_fp" ] ||
+	fail "the recorded fingerprint is not the SHA-256 of the exported key's DER SubjectPublicKeyInfo"
+last=$(git -C "$E" ls-tree -r --name-only main | grep 'record.xml$' | sort | tail -1)
+git -C "$E" show "main:${last%record.xml}attachments/public-key" | cmp -s - "$T/fw.pub.pem" ||
+	fail "the evidence does not keep the exported public key"
+pass "export: the recorded fingerprint equals openssl's; the PEM is kept in the evidence"
+
+# Sign: what is signed is the attachment; the signature verifies with stock openssl.
+head -c 200000 /dev/urandom >"$T/firmware.bin"
+run_expect 2 "$CEREMONY" record -e "$E" --step sign-firmware -V "$V" --attach firmware-image="$T/firmware.bin" \
+	-k "$(K alice)" -k "$(K bob)" -k "$(K dave)"
+err_has "cannot be undone: confirm it with --yes"
+run_expect 0 "$CEREMONY" record -e "$E" --step sign-firmware -V "$V" --attach firmware-image="$T/firmware.bin" --yes \
+	-o "$T/firmware.bin.sig" -k "$(K alice)" -k "$(K bob)" -k "$(K dave)"
+openssl dgst -sha384 -verify "$T/fw.pub.pem" -signature "$T/firmware.bin.sig" "$T/firmware.bin" >/dev/null ||
+	fail "openssl does not verify the vault's signature"
+last=$(git -C "$E" ls-tree -r --name-only main | grep 'record.xml$' | sort | tail -1)
+git -C "$E" show "main:$last" | grep -q "message-sha256=\"$(sha256sum "$T/firmware.bin" | cut -d' ' -f1)\"" ||
+	fail "the record does not say what was signed"
+git -C "$E" show "main:$last" | grep -q "signature-sha256=\"$(sha256sum "$T/firmware.bin.sig" | cut -d' ' -f1)\"" ||
+	fail "the record does not say which signature was made"
+pass "sign: the vault signs the recorded attachment; openssl verifies the signature"
+
+run_expect 0 "$CEREMONY" record -e "$E" --step seal -V "$V" -k "$(K alice)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" vault status -V "$V"
+out_has "vault process: sealed"
+run_expect 0 "$CEREMONY" close -e "$E" -k "$(K alice)" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+closing=$(sed -n 's/^closing hash: //p' "$T/out")
+run_expect 0 "$CEREMONY" verify -e "$E" -s "$T/scenario.xml" --closing-hash "$closing"
+"$CEREMONY" evidence allowed-signers -e "$E" >"$T/allowed_signers"
+git -C "$E" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/allowed_signers" verify-commit main 2>/dev/null ||
+	fail "git verify-commit refuses the last commit"
+git -C "$E" fsck --strict 2>/dev/null || fail "git fsck --strict"
+run_expect 0 "$CEREMONY" vault log verify -V "$V"
+pass "sealed, closed; verify, git verify-commit, git fsck and vault log verify accept it all"
+finish
