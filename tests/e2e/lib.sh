@@ -28,6 +28,7 @@ run_expect() {
 	local want=$1 got=0
 	shift
 	"$@" >"$T/out" 2>"$T/err" || got=$?
+	cat "$T/out" "$T/err" >>"$T/transcript" # everything the commands printed, for the secret canary
 	if [ "$got" -ne "$want" ]; then
 		echo "--- stdout" >&2; cat "$T/out" >&2; echo "--- stderr" >&2; cat "$T/err" >&2
 		fail "expected exit $want, got $got: $*"

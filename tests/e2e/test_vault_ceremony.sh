@@ -151,4 +151,22 @@ git -C "$E" -c gpg.format=ssh -c gpg.ssh.allowedSignersFile="$T/allowed_signers"
 git -C "$E" fsck --strict 2>/dev/null || fail "git fsck --strict"
 run_expect 0 "$CEREMONY" vault log verify -V "$V"
 pass "sealed, closed; verify, git verify-commit, git fsck and vault log verify accept it all"
+
+# The secret canary: no share, master secret, key-encryption key or private key, raw, hex or base64,
+# in the evidence (every object, uncompressed), the vault log and identity, the files we exported,
+# or anything a command printed.
+git -C "$E" cat-file --batch-all-objects --batch >"$T/objects.dump"
+find "$E" -type f >"$T/evidence-files"
+run_expect 0 "${SECRET_CANARY:?SECRET_CANARY must name the secret-canary test tool}" "$V" \
+	"$S/bob.share" "$T/bob.pass" "$S/carol.share" "$T/carol.pass" -- \
+	"$T/objects.dump" $(cat "$T/evidence-files") "$V/vault.log" "$V/vault.json" "$V/keys/firmware-signing.pub" \
+	"$T/fw.pub.pem" "$T/firmware.bin.sig" "$T/transcript" "$T/serve.err"
+out_has "none found"
+grep -qE '^[4-9] secrets|^[1-9][0-9]+ secrets' "$T/out" || fail "the canary checked too few secrets: $(cat "$T/out")"
+# and the canary does find a secret where one is (base64, at an odd alignment, inside text)
+run_expect 1 "$SECRET_CANARY" --plant "$T/planted" "$V" "$S/bob.share" "$T/bob.pass" "$S/carol.share" "$T/carol.pass" \
+	-- "$V/vault.log" "$T/planted"
+out_has "FOUND share 1 of bob (base64) in $T/planted"
+run_expect 2 "$SECRET_CANARY" "$V" "$S/bob.share" "$T/bob.pass" "$S/carol.share" "$T/carol.pass" -- "$T/no-such-file"
+pass "no secret, raw, hex or base64, in the evidence, the vault log, the exported files or any output"
 finish
