@@ -619,6 +619,20 @@ static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, 
 		}
 	}
 	r = propose(c, rec, next, files.files, files.count, vault_done ? &vault : NULL, signers, count, result);
+	for (size_t i = 0; r == 0 && vault_done && i < vault.op_count; i++) {
+		const struct record_vault_op *op = &vault.ops[i];
+		char fp[65];
+		if ((r = buf_printf(&result->message, "vault: %s%s%s, vault log entry %llu", op->op,
+		                    op->label[0] ? " " : "", op->label, (unsigned long long)op->log_seq)) == 0 &&
+		    op->has_fingerprint) {
+			hex_encode(op->fingerprint, 32, fp);
+			r = buf_printf(&result->message, "; %s key, fingerprint %s", op->algorithm, fp);
+		}
+		if (r == 0 && op->who[0] != '\0')
+			r = buf_printf(&result->message, "; share %u of %s", op->share_index, op->who);
+		if (r == 0)
+			r = buf_append_str(&result->message, "\n");
+	}
 out:
 	attachment_files_free(&files);
 	record_free(rec);

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The README's main job: `ceremony demo DIR` runs a whole key ceremony with the vault and verifies
+# it. Its results must check out with stock tools: git, openssl, jq; and no secret may show.
+. "$(dirname "$0")/lib.sh"
+D=$T/demo
+
+run_expect 0 "$CEREMONY" demo "$D"
+out_has "verdict: VERIFIED (closed; the closing hash is the last record hash)"
+out_has "script: replayed against your copy of the scenario: conforming (2 sessions, 1 incident)"
+out_has "vault log: "
+out_has "chain and signatures verified"
+cp "$T/out" "$T/demo.out"
+pass "the demo runs a whole key ceremony with the vault, with an incident and a restart, and verifies it"
+
+"$CEREMONY" scenario allowed-signers "$D/scenario.xml" >"$T/allowed_signers"
+git -C "$D/evidence" -c gpg.ssh.allowedSignersFile="$T/allowed_signers" verify-commit main 2>/dev/null ||
+	fail "git verify-commit refuses the demo's last commit"
+git -C "$D/evidence" fsck --strict 2>/dev/null || fail "git fsck --strict refuses the demo's repository"
+fp=$(openssl pkey -pubin -in "$D/firmware-signing.pub.pem" -outform DER | sha256sum | cut -d' ' -f1)
+git -C "$D/evidence" log -p main >"$T/history"
+grep -q "op=\"export\" .*fingerprint=\"$fp\"" "$T/history" ||
+	fail "the recorded fingerprint is not openssl's"
+openssl dgst -sha384 -verify "$D/firmware-signing.pub.pem" -signature "$D/firmware.bin.sig" "$D/firmware.bin" \
+	>/dev/null || fail "openssl does not verify the demo's firmware signature"
+jq -se 'map(.op) | index("destroy") != null and index("sign") != null' "$D/vault/vault.log" >/dev/null ||
+	fail "the vault log lacks the destroy or the sign"
+[ ! -e "$D/vault/vault.sock" ] || fail "the demo left its vault process's socket"
+pass "git verify-commit, git fsck, openssl (fingerprint, signature) and jq accept what the demo made"
+
+git -C "$D/evidence" cat-file --batch-all-objects --batch >"$T/objects.dump"
+run_expect 0 "${SECRET_CANARY:?}" "$D/vault" "$D/shares/carol.share" "$D/passphrases/carol.pass" \
+	"$D/shares/frank.share" "$D/passphrases/frank.pass" -- "$T/objects.dump" "$D/vault/vault.log" \
+	"$D/vault-process.log" "$T/demo.out" "$D/firmware-signing.pub.pem" "$D/firmware.bin.sig"
+out_has "none found"
+pass "no secret of the demo's vault in its evidence, its vault log or its output"
+
+run_expect 1 "$CEREMONY" demo "$D"
+err_one_line; err_has "already holds a demo"
+pass "the demo refuses a directory that holds one"
+finish
