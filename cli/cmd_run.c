@@ -287,6 +287,13 @@ static enum answer run_once(const char *dir, int *finished)
 			p.type = RECORD_CLOSE;
 			a = collect_signoffs(dir, &p);
 		}
+	} else if (c->scenario->steps[next].kind != STEP_MANUAL) {
+		/* The guided runner does not hold the vault yet: say how to go on, and stop. */
+		printf("Step %s is a vault step (%s): record it with 'ceremony record --step %s -V VAULT' (and the key\n"
+		       "masters' shares with 'ceremony share -e'), then run again.\n",
+		       c->scenario->steps[next].id, step_kind_name(c->scenario->steps[next].kind),
+		       c->scenario->steps[next].id);
+		*finished = 1;
 	} else {
 		a = run_step(dir, c, &c->scenario->steps[next], next);
 	}
