@@ -482,3 +482,136 @@ Test(script, the_actor_must_sign)
 	expect_code(apply(make(RECORD_INCIDENT, 1, "room", "alice"), 1, BOB), "script-actor-not-signer");
 	expect_state(1, 0, 1, 0);
 }
+
+/* ---- vault operations (evidence/script_vault.c) ---- */
+
+static struct scenario_step vault_step_of(enum step_kind kind, const char *label, const char *alg, const char *sign)
+{
+	struct scenario_step st;
+
+	memset(&st, 0, sizeof(st));
+	snprintf(st.id, sizeof(st.id), "vstep");
+	st.kind = kind;
+	if (label != NULL) {
+		st.has_key = 1;
+		snprintf(st.key.label, sizeof(st.key.label), "%s", label);
+		snprintf(st.key.algorithm, sizeof(st.key.algorithm), "%s", alg != NULL ? alg : "");
+		snprintf(st.key.sign_input, sizeof(st.key.sign_input), "%s", sign != NULL ? sign : "");
+	}
+	return st;
+}
+
+static struct record_vault_op vop(const char *op, const char *label, uint8_t fp_byte)
+{
+	struct record_vault_op o;
+
+	memset(&o, 0, sizeof(o));
+	snprintf(o.op, sizeof(o.op), "%s", op);
+	snprintf(o.outcome, sizeof(o.outcome), "ok");
+	o.log_seq = 7;
+	if (label != NULL) {
+		snprintf(o.label, sizeof(o.label), "%s", label);
+		snprintf(o.algorithm, sizeof(o.algorithm), "ecdsa-p384");
+		o.has_fingerprint = 1;
+		memset(o.fingerprint, fp_byte, sizeof(o.fingerprint));
+	}
+	return o;
+}
+
+static const char *vault_check(const struct scenario_step *st, enum record_type type, const struct record_vault_op *ops,
+                               size_t n, struct record *rec_in)
+{
+	static struct script_violation v;
+	struct record *rec = rec_in != NULL ? rec_in : make(type, 1, "vstep", "alice");
+	const char *code = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		cr_assert_eq(record_add_vault_op(rec, &ops[i]), 0, "%s", err_message());
+	if (script_check_vault_ops(&state, st, rec, &v) != 0)
+		code = v.code;
+	record_free(rec);
+	return code;
+}
+
+Test(script, vault_generate_reports_the_scenarios_key)
+{
+	struct scenario_step gen = vault_step_of(STEP_VAULT_GENERATE, "fw", "ecdsa-p384", NULL),
+	                     manual = vault_step_of(STEP_MANUAL, NULL, NULL, NULL);
+	struct record_vault_op ok = vop("generate", "fw", 1), other = vop("generate", "other", 1),
+	                       wrong_alg = vop("generate", "fw", 1), refused = vop("generate", "fw", 1);
+
+	snprintf(wrong_alg.algorithm, sizeof(wrong_alg.algorithm), "rsa-3072");
+	snprintf(refused.outcome, sizeof(refused.outcome), "refused");
+	cr_assert_str_eq(vault_check(&manual, RECORD_STEP, &ok, 1, NULL), "script-vault");
+	cr_assert_str_eq(vault_check(&gen, RECORD_STEP, NULL, 0, NULL), "script-vault");
+	cr_assert_str_eq(vault_check(&gen, RECORD_STEP, &other, 1, NULL), "script-vault");
+	cr_assert_str_eq(vault_check(&gen, RECORD_STEP, &wrong_alg, 1, NULL), "script-vault");
+	cr_assert_str_eq(vault_check(&gen, RECORD_STEP, &refused, 1, NULL), "script-vault");
+	cr_assert_eq(state.session_key_count, 0, "nothing counted from refused records");
+	cr_assert_null(vault_check(&gen, RECORD_STEP, &ok, 1, NULL));
+	cr_assert_eq(state.session_key_count, 1);
+	cr_assert_str_eq(state.session_keys[0], "fw");
+}
+
+Test(script, vault_sign_must_sign_the_steps_attachment)
+{
+	struct scenario_step sign = vault_step_of(STEP_VAULT_SIGN, "fw", NULL, "image");
+	struct record_vault_op op = vop("sign", "fw", 1);
+	static const uint8_t image[32] = {9, 9, 9};
+	struct record *rec;
+
+	op.has_message = op.has_signature = 1;
+	memcpy(op.message_sha256, image, 32);
+	rec = make(RECORD_STEP, 1, "vstep", "alice");
+	cr_assert_eq(record_add_attachment(rec, "image", image, 10, 0), 0);
+	cr_assert_null(vault_check(&sign, RECORD_STEP, &op, 1, rec));
+	op.message_sha256[0] ^= 1;
+	rec = make(RECORD_STEP, 1, "vstep", "alice");
+	cr_assert_eq(record_add_attachment(rec, "image", image, 10, 0), 0);
+	cr_assert_str_eq(vault_check(&sign, RECORD_STEP, &op, 1, rec), "script-vault");
+	op.has_message = 0;
+	cr_assert_str_eq(vault_check(&sign, RECORD_STEP, &op, 1, NULL), "script-vault");
+}
+
+Test(script, vault_unseal_reports_distinct_contributions_then_the_unseal)
+{
+	struct scenario_step unseal = vault_step_of(STEP_VAULT_UNSEAL, NULL, NULL, NULL);
+	struct record_vault_op ops[3];
+
+	for (int i = 0; i < 2; i++) {
+		ops[i] = vop("unseal-share", NULL, 0);
+		snprintf(ops[i].who, sizeof(ops[i].who), "%s", i == 0 ? "bob" : "carol");
+		ops[i].share_index = (unsigned)i + 1;
+		ops[i].has_point = 1;
+	}
+	ops[2] = vop("unseal", NULL, 0);
+	cr_assert_null(vault_check(&unseal, RECORD_STEP, ops, 3, NULL));
+	cr_assert_str_eq(vault_check(&unseal, RECORD_STEP, ops, 2, NULL), "script-vault"); /* no unseal */
+	cr_assert_str_eq(vault_check(&unseal, RECORD_STEP, ops + 2, 1, NULL), "script-vault"); /* no contribution */
+	snprintf(ops[1].who, sizeof(ops[1].who), "bob");
+	cr_assert_str_eq(vault_check(&unseal, RECORD_STEP, ops, 3, NULL), "script-vault"); /* bob twice */
+}
+
+Test(script, a_restart_destroys_the_sessions_keys_and_a_destroyed_key_is_never_used)
+{
+	struct scenario_step gen = vault_step_of(STEP_VAULT_GENERATE, "fw", "ecdsa-p384", NULL),
+	                     exp = vault_step_of(STEP_VAULT_EXPORT, "fw", NULL, NULL);
+	struct record_vault_op made = vop("generate", "fw", 1), destroy = vop("destroy", "fw", 1),
+	                       seal = vop("seal", NULL, 0), export_old = vop("export", "fw", 1),
+	                       export_new = vop("export", "fw", 2), signed_op = vop("sign", "fw", 1);
+
+	cr_assert_null(vault_check(&gen, RECORD_STEP, &made, 1, NULL));
+	cr_assert_str_eq(vault_check(NULL, RECORD_RESTART, NULL, 0, NULL), "script-keys-not-destroyed");
+	cr_assert_null(vault_check(&gen, RECORD_STEP, &made, 1, NULL)); /* made again (the restart failed) */
+	cr_assert_str_eq(vault_check(NULL, RECORD_RESTART, &signed_op, 1, NULL), "script-vault");
+	{
+		struct record_vault_op both[2] = {destroy, seal};
+		cr_assert_null(vault_check(NULL, RECORD_RESTART, both, 2, NULL));
+	}
+	cr_assert_eq(state.session_key_count, 0);
+	cr_assert_eq(state.destroyed_key_count, 1);
+	/* The same label may name a new key; the destroyed key's fingerprint never comes back. */
+	cr_assert_null(vault_check(&exp, RECORD_STEP, &export_new, 1, NULL));
+	cr_assert_str_eq(vault_check(&exp, RECORD_STEP, &export_old, 1, NULL), "script-key-destroyed");
+	cr_assert_str_eq(vault_check(NULL, RECORD_CLOSE, &seal, 1, NULL), "script-vault");
+}
