@@ -289,7 +289,8 @@ static enum answer run_once(const char *dir, int *finished)
 		}
 	} else if (c->scenario->steps[next].kind != STEP_MANUAL) {
 		/* The guided runner does not hold the vault yet: say how to go on, and stop. */
-		printf("Step %s is a vault step (%s): record it with 'ceremony record --step %s -V VAULT' (and the key\n"
+		printf("Step %s is a vault step (%s): record it with 'ceremony record --step %s -V VAULT' (and the "
+		       "key\n"
 		       "masters' shares with 'ceremony share -e'), then run again.\n",
 		       c->scenario->steps[next].id, step_kind_name(c->scenario->steps[next].kind),
 		       c->scenario->steps[next].id);
