@@ -9,6 +9,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/hash.h"
+#include "common/pgpwords.h"
 #include "common/sshsig.h"
 #include "recorder/ceremony.h"
 #include "recorder/pending.h"
@@ -625,8 +626,10 @@ static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, 
 		if ((r = buf_printf(&result->message, "vault: %s%s%s, vault log entry %llu", op->op,
 		                    op->label[0] ? " " : "", op->label, (unsigned long long)op->log_seq)) == 0 &&
 		    op->has_fingerprint) {
+			/* The fingerprint people read aloud and compare: hex and PGP words. */
 			hex_encode(op->fingerprint, 32, fp);
-			r = buf_printf(&result->message, "; %s key, fingerprint %s", op->algorithm, fp);
+			if ((r = buf_printf(&result->message, "; %s key\n  fingerprint %s\n  ", op->algorithm, fp)) == 0)
+				r = pgpwords_append(&result->message, op->fingerprint, 32);
 		}
 		if (r == 0 && op->who[0] != '\0')
 			r = buf_printf(&result->message, "; share %u of %s", op->share_index, op->who);

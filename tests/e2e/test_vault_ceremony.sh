@@ -40,6 +40,18 @@ git -C "$E" show main:records/00/00/00/00/record.xml | grep -qF "<vault id=\"$va
 	fail "the genesis record does not name the vault"
 pass "begin pins the ceremony's vault (id and audit key) in the genesis record"
 
+# An operation the scenario does not specify now is never asked of the vault: proposed out of order,
+# it is an incident and the vault's log does not change; a manual step has no vault output.
+run_expect 0 "$CEREMONY" begin -e "$T/other-evidence" -s "$T/scenario.xml" -V "$V" -k "$(K alice)" -k "$(K dave)"
+lines=$(wc -l <"$V/vault.log")
+run_expect 2 "$CEREMONY" record -e "$T/other-evidence" --step room-check --value bag-serial=TEB-000009 -V "$V" \
+	-o "$T/nothing" -k "$(K alice)" -k "$(K dave)"
+err_has "step room-check is not a vault step: it has no output"
+run_expect 1 "$CEREMONY" record -e "$T/other-evidence" --step generate -V "$V" -k "$(K alice)" -k "$(K dave)"
+err_one_line; err_has "step generate was proposed out of order"
+[ "$(wc -l <"$V/vault.log")" -eq "$lines" ] || fail "the vault was asked for an operation the scenario did not specify"
+pass "an operation the scenario does not specify at this point is refused before the vault is asked"
+
 run_expect 0 "$CEREMONY" record -e "$E" --step room-check --value bag-serial=TEB-000001 -k "$(K alice)" -k "$(K dave)"
 run_expect 1 "$CEREMONY" record -e "$E" --step unseal -V "$V" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
 err_one_line; err_has "the vault is sealed (0 of 2 shares)"
