@@ -169,6 +169,7 @@ int main(int argc, char **argv)
 	for (int i = sep + 1; i < argc; i++) {
 		if (file_read_all(argv[i], data.limit, &data) != 0) {
 			fprintf(stderr, "secret-canary: %s\n", err_message());
+			buf_free(&data);
 			return 2;
 		}
 		files++;
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 				size_t n = f == 0 ? secrets[k].len : strlen(secrets[k].forms[f]);
 				if (data.len >= n && memmem(data.data, data.len, needle, n) != NULL) {
 					printf("FOUND %s (%s) in %s\n", secrets[k].what, form_name[f], argv[i]);
+					buf_free(&data);
 					return 1;
 				}
 			}
