@@ -31,6 +31,8 @@
 
 extern const unsigned char demo_vault_template[];
 extern const size_t demo_vault_template_len;
+extern const unsigned char demo_vault_init_template[];
+extern const size_t demo_vault_init_template_len;
 
 /* The cast: who holds which roles in the vault demo template. */
 static const struct {
@@ -49,6 +51,8 @@ struct demo {
 	char passphrases[CAST_SIZE][PATH_MAX + 32];
 	char evidence[PATH_MAX + 16];
 	char scenario[PATH_MAX + 16];
+	char init_evidence[PATH_MAX + 24];
+	char init_scenario[PATH_MAX + 24];
 	char vault[PATH_MAX + 16];
 	char shares[PATH_MAX + 16];
 	char firmware[PATH_MAX + 16];
@@ -90,7 +94,8 @@ static int join(char *out, size_t size, const char *dir, const char *name)
  * firmware image to sign. */
 static int prepare(struct demo *d)
 {
-	struct buf roster = buf_make(65536), pub = buf_make(4096), scenario = buf_make(SCENARIO_BYTES_MAX);
+	struct buf roster = buf_make(65536), pub = buf_make(4096), scenario = buf_make(SCENARIO_BYTES_MAX),
+	           init_scenario = buf_make(SCENARIO_BYTES_MAX);
 	char keydir[PATH_MAX + 16], passdir[PATH_MAX + 16], pubpath[PATH_MAX + 32], text[128];
 	int r;
 
@@ -118,7 +123,10 @@ static int prepare(struct demo *d)
 				goto out;
 		}
 	}
-	if ((r = scenario_make(demo_vault_template, demo_vault_template_len, (const char *)roster.data, roster.len,
+	if ((r = scenario_make(demo_vault_init_template, demo_vault_init_template_len, (const char *)roster.data,
+	                       roster.len, "demo-vault-init", &init_scenario)) != 0 ||
+	    (r = file_write_atomic(d->init_scenario, init_scenario.data, init_scenario.len, 0644)) != 0 ||
+	    (r = scenario_make(demo_vault_template, demo_vault_template_len, (const char *)roster.data, roster.len,
 	                       "demo-key-ceremony", &scenario)) != 0 ||
 	    (r = file_write_atomic(d->scenario, scenario.data, scenario.len, 0644)) != 0 ||
 	    (r = file_write_atomic(d->firmware, "demo firmware image, version 1.0.0\n", 35, 0644)) != 0)
@@ -126,29 +134,57 @@ static int prepare(struct demo *d)
 	printf("participants' throwaway keys: %s\n"
 	       "  alice lead; bob, carol, frank key masters; dave, erin witnesses\n"
 	       "key masters' throwaway passphrases (a real ceremony types them, unseen): %s\n"
-	       "scenario made from the vault demo template: %s\n",
-	       keydir, passdir, d->scenario);
+	       "scenarios made from the demo templates: %s (vault initialization), %s (key ceremony)\n",
+	       keydir, passdir, d->init_scenario, d->scenario);
 out:
+	buf_free(&init_scenario);
 	buf_free(&roster);
 	buf_free(&pub);
 	buf_free(&scenario);
 	return r;
 }
 
-/* The vault: initialized 2 of 3, then served by a process of its own until the demo ends. */
-static int start_vault(struct demo *d)
+static int closing_hash_hex(const char *evidence, char hex[65]);
+
+/* The first ceremony makes the vault: its init step splits the master secret 2 of 3 among the key
+ * masters, each share file under its key master's passphrase. */
+static int vault_init_ceremony(const struct demo *d)
 {
-	char bob[PATH_MAX + 48], carol[PATH_MAX + 48], frank[PATH_MAX + 48];
-	int r, opened;
+	const char *e = d->init_evidence;
+	char bob[PATH_MAX + 48], carol[PATH_MAX + 48], frank[PATH_MAX + 48], closing[65];
+	int r;
 
 	snprintf(bob, sizeof(bob), "bob=%s", d->passphrases[BOB]);
 	snprintf(carol, sizeof(carol), "carol=%s", d->passphrases[CAROL]);
 	snprintf(frank, sizeof(frank), "frank=%s", d->passphrases[FRANK]);
-	if ((r = run(cmd_vault, "the vault is initialized: a master secret split 2 of 3, one share file per key master",
-	             "init", "-V", d->vault, "-t", "2", "--keymaster", "bob", "--keymaster", "carol", "--keymaster",
-	             "frank", "--shares", d->shares, "--passphrase-file", bob, "--passphrase-file", carol,
-	             "--passphrase-file", frank, NULL)) != 0)
+	printf("\n######## the vault-initialization ceremony (evidence: %s)\n", e);
+	if ((r = run(cmd_begin, "alice begins the vault-initialization ceremony; dave witnesses", "-e", e, "-s",
+	             d->init_scenario, "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_record, "alice records the room check; dave signs with her", "-e", e, "--step", "room-check",
+	             "--value", "bag-serial=TEB-200001", "-k", d->keys[ALICE], "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_record,
+	             "the vault is made (irreversible: --yes): its master secret split 2 of 3, one share file per key "
+	             "master, each under their passphrase",
+	             "-e", e, "--step", "init", "-V", d->vault, "--shares", d->shares, "--passphrase-file", bob,
+	             "--passphrase-file", carol, "--passphrase-file", frank, "--yes", "-k", d->keys[ALICE], "-k",
+	             d->keys[BOB], "-k", d->keys[CAROL], "-k", d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_record, "the key masters bag their shares", "-e", e, "--step", "shares-bagged", "--value",
+	             "bag-serials=TEB-200002 TEB-200003 TEB-200004", "-k", d->keys[BOB], "-k", d->keys[FRANK], "-k",
+	             d->keys[DAVE], NULL)) != 0 ||
+	    (r = run(cmd_close, "close", "-e", e, "-k", d->keys[ALICE], "-k", d->keys[BOB], "-k", d->keys[CAROL], "-k",
+	             d->keys[DAVE], NULL)) != 0 ||
+	    (r = closing_hash_hex(e, closing)) != 0)
 		return r;
+	return run(cmd_verify, "an auditor verifies the vault-initialization ceremony", "-e", e, "-s", d->init_scenario,
+	           "--closing-hash", closing, NULL);
+}
+
+/* The vault, served by a process of its own until the demo ends. */
+static int start_vault(struct demo *d)
+{
+	int opened;
+
+	printf("\n######## the key ceremony (evidence: %s)\n", d->evidence);
 	printf("\n== the vault process starts, sealed (its own log: %s)\n", d->vault_process_log);
 	fflush(stdout);
 	d->vault_pid = fork();
@@ -258,6 +294,8 @@ static int paths(struct demo *d)
 
 	if ((r = join(d->evidence, sizeof(d->evidence), d->dir, "evidence")) != 0 ||
 	    (r = join(d->scenario, sizeof(d->scenario), d->dir, "scenario.xml")) != 0 ||
+	    (r = join(d->init_evidence, sizeof(d->init_evidence), d->dir, "vault-init-evidence")) != 0 ||
+	    (r = join(d->init_scenario, sizeof(d->init_scenario), d->dir, "vault-init-scenario.xml")) != 0 ||
 	    (r = join(d->vault, sizeof(d->vault), d->dir, "vault")) != 0 ||
 	    (r = join(d->shares, sizeof(d->shares), d->dir, "shares")) != 0 ||
 	    (r = join(d->firmware, sizeof(d->firmware), d->dir, "firmware.bin")) != 0 ||
@@ -281,11 +319,16 @@ int cmd_demo(int argc, char **argv)
 	if (args.help) {
 		cli_print_help(
 		        "demo DIR",
-		        "Run a complete sample key ceremony into DIR (new or empty): six throwaway participants, a\n"
-		        "vault initialized 2 of 3 and served by its own process, a scenario made from the vault demo\n"
-		        "template, the key masters' shares, a firmware-signing key generated, an incident and a\n"
-		        "restart (the key destroyed), the key made again, exported and used to sign a firmware image,\n"
-		        "the vault sealed, close, the history, then verify. Prints where each file lies.",
+		        "Run two complete sample ceremonies into DIR (new or empty), six throwaway participants:\n"
+		        "a vault-initialization ceremony (the vault made, its master secret split 2 of 3 among the "
+		        "key\n"
+		        "masters), then, the vault served by its own process, a key ceremony: the key masters' "
+		        "shares,\n"
+		        "a firmware-signing key generated, an incident and a restart (the key destroyed), the key "
+		        "made\n"
+		        "again, exported and used to sign a firmware image, the vault sealed, close, the history, "
+		        "then\n"
+		        "verify both and the vault log. Prints where each file lies.",
 		        NULL, 0);
 		return EXIT_OK;
 	}
@@ -299,9 +342,11 @@ int cmd_demo(int argc, char **argv)
 		return err_set(CER_ERR_IO, "%s: %s", args.positional[0], strerror(errno));
 	if ((r = paths(&d)) != 0)
 		return r;
-	if (stat(d.evidence, &st) == 0 || stat(d.scenario, &st) == 0 || stat(d.vault, &st) == 0)
+	if (stat(d.evidence, &st) == 0 || stat(d.scenario, &st) == 0 || stat(d.vault, &st) == 0 ||
+	    stat(d.init_evidence, &st) == 0)
 		return err_set(CER_ERR_REFUSED, "%s already holds a demo; use a new directory", d.dir);
-	if ((r = prepare(&d)) == 0 && (r = start_vault(&d)) == 0 && (r = ceremony_steps(&d)) == 0)
+	if ((r = prepare(&d)) == 0 && (r = vault_init_ceremony(&d)) == 0 && (r = start_vault(&d)) == 0 &&
+	    (r = ceremony_steps(&d)) == 0)
 		r = closing_hash_hex(d.evidence, closing);
 	stop_vault(&d); /* SIGTERM: the vault seals (logged) and wipes before it ends */
 	if (r != 0)
@@ -313,7 +358,9 @@ int cmd_demo(int argc, char **argv)
 	r = run(cmd_vault, "the vault's own log: chain and signatures", "log", "verify", "-V", d.vault, NULL);
 	if (r < 0)
 		return r;
-	printf("\nevidence repository: %s\nscenario: %s\nvault: %s (its log: %s/vault.log)\n"
+	printf("\nvault-initialization evidence: %s\nkey ceremony evidence repository: %s\nscenario: %s\nvault: %s "
+	       "(its log: "
+	       "%s/vault.log)\n"
 	       "public key: %s\nfirmware: %s, signature: %s\n"
 	       "check it with stock tools too:\n"
 	       "  ceremony scenario allowed-signers %s > %s/allowed_signers\n"
@@ -321,7 +368,7 @@ int cmd_demo(int argc, char **argv)
 	       "  git -C %s fsck --strict\n"
 	       "  openssl pkey -pubin -in %s -outform DER | sha256sum\n"
 	       "  openssl dgst -sha384 -verify %s -signature %s %s\n",
-	       d.evidence, d.scenario, d.vault, d.vault, d.public_key, d.firmware, d.signature, d.scenario, d.dir,
-	       d.evidence, d.dir, d.evidence, d.public_key, d.public_key, d.signature, d.firmware);
+	       d.init_evidence, d.evidence, d.scenario, d.vault, d.vault, d.public_key, d.firmware, d.signature,
+	       d.scenario, d.dir, d.evidence, d.dir, d.evidence, d.public_key, d.public_key, d.signature, d.firmware);
 	return r;
 }

@@ -6,7 +6,19 @@
 #include "cli/options.h"
 #include "common/error.h"
 
-enum { OPT_EVIDENCE, OPT_STEP, OPT_KEY, OPT_VALUE, OPT_ATTACH, OPT_NOTE, OPT_YES, OPT_VAULT, OPT_OUTPUT };
+enum {
+	OPT_EVIDENCE,
+	OPT_STEP,
+	OPT_KEY,
+	OPT_VALUE,
+	OPT_ATTACH,
+	OPT_NOTE,
+	OPT_YES,
+	OPT_VAULT,
+	OPT_OUTPUT,
+	OPT_SHARES,
+	OPT_PASSFILE
+};
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_STEP] = {"step", 0, 1, 0, "ID", "the step (must be the one the script expects next)"},
@@ -17,6 +29,9 @@ static const struct cli_option options[] = {
         [OPT_YES] = {"yes", 0, 0, 0, "", "the explicit \"Yes\" an irreversible step needs"},
         [OPT_VAULT] = {"vault", 'V', 1, 0, "VAULT", "the ceremony's vault (vault steps)"},
         [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where a vault step's output goes: the public key, the signature"},
+        [OPT_SHARES] = {"shares", 0, 1, 0, "DIR", "vault-init: where the key masters' share files go"},
+        [OPT_PASSFILE] = {"passphrase-file", 0, 1, 1, "ID=FILE",
+                          "vault-init: a key master's passphrase from a file (mode 0600), not the terminal"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -35,13 +50,17 @@ int cmd_record(int argc, char **argv)
 		cli_print_help(
 		        "record -e DIR --step ID -k KEY [-k KEY ...] [--value NAME=VALUE ...] [--attach NAME=FILE "
 		        "...]\n"
-		        "                [--note TEXT] [--yes] [-V VAULT [-o FILE]]",
+		        "                [--note TEXT] [--yes] [-V VAULT [-o FILE] [--shares DIR --passphrase-file "
+		        "ID=FILE "
+		        "...]]",
 		        "Propose the record of the next step, signed by each KEY. It is committed when the step's\n"
 		        "sign-off rule is met (distinct people), and waits as the pending record otherwise: more\n"
 		        "sign-offs come with 'ceremony sign'. A step out of order, a sign-off the step does not allow\n"
 		        "or a value that does not match its pattern is recorded as an incident (exit 1).\n"
 		        "A vault step asks the vault (-V) for exactly what the scenario specifies and records what it\n"
-		        "did; a refusal is an incident. -o writes an export's public key or a signature to FILE.",
+		        "did; a refusal is an incident. -o writes an export's public key or a signature to FILE.\n"
+		        "A vault-init step makes the vault at VAULT: each key master types a passphrase for their\n"
+		        "share file in --shares DIR (or gives it with --passphrase-file ID=FILE).",
 		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
@@ -60,6 +79,9 @@ int cmd_record(int argc, char **argv)
 	in.note = cli_value(&args, OPT_NOTE);
 	in.confirmed = args.counts[OPT_YES] > 0;
 	in.output_path = cli_value(&args, OPT_OUTPUT);
+	in.shares_dir = cli_value(&args, OPT_SHARES);
+	in.passphrase_files = args.values[OPT_PASSFILE];
+	in.passphrase_file_count = args.counts[OPT_PASSFILE];
 	ceremony_use_vault(c, cli_value(&args, OPT_VAULT));
 	action_result_init(&result);
 	r = ceremony_record_step(c, cli_value(&args, OPT_STEP), &in, signers.items, signers.count, &result);

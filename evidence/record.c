@@ -304,7 +304,8 @@ static int put_hex_attribute(struct buf *out, const char *name, const uint8_t di
 }
 
 /* <vault-operation op= outcome= log-seq= log-hash= [who=] [share-index=] [share-point=] [label=]
- * [algorithm=] [fingerprint=] [message-sha256=] [signature-sha256=]/>, attributes in that order. */
+ * [algorithm=] [fingerprint=] [message-sha256=] [signature-sha256=] [vault-id= audit-key=]/>, attributes in
+ * that order. */
 static int serialize_vault_op(const struct record_vault_op *op, struct buf *out)
 {
 	int r;
@@ -330,6 +331,9 @@ static int serialize_vault_op(const struct record_vault_op *op, struct buf *out)
 	if (op->has_message && (r = put_hex_attribute(out, "message-sha256", op->message_sha256)) != 0)
 		return r;
 	if (op->has_signature && (r = put_hex_attribute(out, "signature-sha256", op->signature_sha256)) != 0)
+		return r;
+	if (op->has_vault && ((r = put_hex_attribute(out, "vault-id", op->vault_id)) != 0 ||
+	                      (r = put_hex_attribute(out, "audit-key", op->audit_key)) != 0))
 		return r;
 	return buf_append_str(out, "/>\n");
 }
@@ -676,9 +680,20 @@ out:
 
 static int parse_vault_op(struct record *record, xmlNode *el)
 {
-	static const char *const attrs[] = {"op",        "outcome",     "log-seq",        "log-hash",
-	                                    "who",       "share-index", "share-point",    "label",
-	                                    "algorithm", "fingerprint", "message-sha256", "signature-sha256",
+	static const char *const attrs[] = {"op",
+	                                    "outcome",
+	                                    "log-seq",
+	                                    "log-hash",
+	                                    "who",
+	                                    "share-index",
+	                                    "share-point",
+	                                    "label",
+	                                    "algorithm",
+	                                    "fingerprint",
+	                                    "message-sha256",
+	                                    "signature-sha256",
+	                                    "vault-id",
+	                                    "audit-key",
 	                                    NULL};
 	struct record_vault_op op;
 	uint64_t index = 0;
@@ -696,8 +711,13 @@ static int parse_vault_op(struct record *record, xmlNode *el)
 	    (r = text_attribute(el, "algorithm", op.algorithm, sizeof(op.algorithm))) != 0 ||
 	    (r = hex_attribute(el, "fingerprint", 0, op.fingerprint, &op.has_fingerprint)) != 0 ||
 	    (r = hex_attribute(el, "message-sha256", 0, op.message_sha256, &op.has_message)) != 0 ||
-	    (r = hex_attribute(el, "signature-sha256", 0, op.signature_sha256, &op.has_signature)) != 0)
+	    (r = hex_attribute(el, "signature-sha256", 0, op.signature_sha256, &op.has_signature)) != 0 ||
+	    (r = hex_attribute(el, "vault-id", 0, op.vault_id, &op.has_vault)) != 0)
 		return r;
+	if (op.has_vault && (r = hex_attribute(el, "audit-key", 1, op.audit_key, NULL)) != 0)
+		return r;
+	if (!op.has_vault && xmlHasProp(el, (const xmlChar *)"audit-key") != NULL)
+		return err_set(CER_ERR_FORMAT, "line %d: audit-key without vault-id", el->line);
 	op.share_index = (unsigned)index;
 	if (el->children != NULL)
 		return err_set(CER_ERR_FORMAT, "line %d: <vault-operation> must be empty", el->line);

@@ -77,6 +77,9 @@ struct record_vault_op {
 	uint8_t message_sha256[32]; /* sign: what was signed */
 	int has_signature;
 	uint8_t signature_sha256[32]; /* sign: the signature */
+	int has_vault;
+	uint8_t vault_id[32]; /* init: the vault made (vault.json's id) */
+	uint8_t audit_key[32]; /* init: its audit public key */
 };
 
 /* Why an incident was recorded: declared by a person, or detected by the recorder. */

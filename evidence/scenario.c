@@ -400,6 +400,22 @@ static int parse_key(struct scenario_step *st, xmlNode *el)
 	return 0;
 }
 
+/* <quorum threshold="T" role="ROLE"/> */
+static int parse_quorum(const struct scenario *s, struct scenario_step *st, xmlNode *el)
+{
+	static const char *const attrs[] = {"threshold", "role", NULL};
+	int r;
+
+	if ((r = xml_check_attributes(el, attrs)) != 0 ||
+	    (r = count_attribute(el, "threshold", SCENARIO_QUORUM_MAX, &st->quorum_threshold)) != 0 ||
+	    (r = role_attribute(s, el, "role", &st->quorum_role)) != 0)
+		return r;
+	if (el->children != NULL)
+		return err_set(CER_ERR_FORMAT, "line %d: <quorum> must be empty", el->line);
+	st->has_quorum = 1;
+	return 0;
+}
+
 static int parse_kind(const xmlNode *el, enum step_kind *out)
 {
 	xmlChar *value = xmlGetNoNsProp(el, (const xmlChar *)"kind");
@@ -454,6 +470,8 @@ static int parse_step(struct scenario *s, struct scenario_step *st, xmlNode *el)
 	if (r < 0)
 		return r;
 	if ((r = xml_optional(&cursor, NS, "key", &child)) < 0 || (r == 1 && (r = parse_key(st, child)) != 0))
+		return r;
+	if ((r = xml_optional(&cursor, NS, "quorum", &child)) < 0 || (r == 1 && (r = parse_quorum(s, st, child)) != 0))
 		return r;
 	return xml_expect_end(&cursor, NS, el);
 }

@@ -27,10 +27,10 @@
 #define SCENARIO_ATTACHMENTS_MAX 16
 #define SCENARIO_TEXT_MAX 8192
 #define SCENARIO_PATTERN_MAX 256
+#define SCENARIO_QUORUM_MAX 32 /* the most key masters a vault has (vault/shamir.h) */
 
 /* What a step does. Manual steps are done by people and recorded; the vault kinds ask the vault for
- * exactly one operation (docs/formats/scenario.md, "Vault steps"). vault-init is reserved: it
- * parses, and `scenario check` says the recorder does not run it yet (`ceremony vault init` does). */
+ * exactly one operation (docs/formats/scenario.md, "Vault steps"). */
 enum step_kind {
 	STEP_MANUAL,
 	STEP_VAULT_INIT,
@@ -89,6 +89,11 @@ struct scenario_step {
 	size_t attachment_count;
 	int has_key;
 	struct scenario_key key;
+	/* vault-init: <quorum threshold="T" role="ROLE"/>: every roster participant holding ROLE is a key
+	 * master (in roster order), T of them open the vault. */
+	int has_quorum;
+	unsigned quorum_threshold;
+	size_t quorum_role; /* index into scenario.roles */
 	unsigned line; /* where the step is in the file, for messages */
 };
 

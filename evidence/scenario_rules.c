@@ -135,8 +135,12 @@ static const char *key_step_problem(const struct scenario_step *st)
 	int needs_key = st->kind == STEP_VAULT_GENERATE || st->kind == STEP_VAULT_EXPORT ||
 	                st->kind == STEP_VAULT_SIGN || st->kind == STEP_VAULT_DESTROY;
 
-	if (st->kind == STEP_VAULT_INIT)
-		return "kind vault-init is not run by the recorder yet: initialize with 'ceremony vault init'";
+	if (st->kind == STEP_VAULT_INIT && !st->has_quorum)
+		return "a vault-init step must name its quorum: <quorum threshold=\"T\" role=\"ROLE\"/>";
+	if (st->kind != STEP_VAULT_INIT && st->has_quorum)
+		return "only a vault-init step names a <quorum>";
+	if (st->has_quorum && st->quorum_threshold < 2)
+		return "the quorum's threshold must be at least 2: one key master alone must not open the vault";
 	if (needs_key && !st->has_key)
 		return "a vault step that works on a key must name it: <key label=\"...\" .../>";
 	if (!needs_key && st->has_key)
@@ -170,6 +174,17 @@ size_t scenario_check(const struct scenario *s, struct buf *problems)
 		const char *vault_problem = key_step_problem(st);
 		if (vault_problem != NULL && buf_printf(problems, "%s: %s\n", where, vault_problem) == 0)
 			count++;
+		if (st->has_quorum && s->roster != NULL) {
+			size_t holders = 0;
+			for (size_t p = 0; p < s->roster->participant_count; p++)
+				holders += scenario_has_role(s, p, st->quorum_role) != 0;
+			if ((holders < st->quorum_threshold || holders > SCENARIO_QUORUM_MAX) &&
+			    buf_printf(problems,
+			               "%s: the quorum needs %u to %d key masters holding %s, the roster has %zu\n",
+			               where, st->quorum_threshold, SCENARIO_QUORUM_MAX, s->roles[st->quorum_role],
+			               holders) == 0)
+				count++;
+		}
 		for (size_t p = 0; s->roster != NULL && p < s->roster->participant_count; p++)
 			holder |= scenario_has_role(s, p, st->role);
 		if (s->roster != NULL && !holder &&

@@ -28,6 +28,10 @@ struct script_state {
 	size_t session_key_count;
 	uint8_t destroyed_keys[SCRIPT_DESTROYED_KEYS_MAX][32];
 	size_t destroyed_key_count;
+	/* The vault a vault-init step made (its record's init operation), pinning it for later steps. */
+	int has_vault;
+	uint8_t vault_id[32];
+	uint8_t vault_audit_key[32];
 	uint32_t session;
 	size_t next_step; /* index of the step the session expects next */
 	int invalidated; /* an incident ended this session: only restart is accepted */

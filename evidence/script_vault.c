@@ -21,6 +21,8 @@ static const char *step_op(enum step_kind kind)
 		return "seal";
 	case STEP_VAULT_UNSEAL:
 		return "unseal";
+	case STEP_VAULT_INIT:
+		return "init";
 	default:
 		return NULL;
 	}
@@ -47,6 +49,11 @@ static int note_op(struct script_state *state, const struct record_vault_op *op,
 {
 	long at;
 
+	if (strcmp(op->outcome, "ok") == 0 && strcmp(op->op, "init") == 0 && op->has_vault) {
+		state->has_vault = 1;
+		memcpy(state->vault_id, op->vault_id, 32);
+		memcpy(state->vault_audit_key, op->audit_key, 32);
+	}
 	if (strcmp(op->outcome, "ok") != 0 || op->label[0] == '\0')
 		return 0;
 	if (op->has_fingerprint && was_destroyed(state, op->fingerprint))
@@ -114,6 +121,19 @@ static int check_unseal(const struct record *rec, struct script_violation *v)
 	return 0;
 }
 
+/* A vault-init step: exactly one accepted init that names the vault it made; a ceremony makes one. */
+static int check_init(const struct script_state *state, const struct record *rec, struct script_violation *v)
+{
+	const struct record_vault_op *op = &rec->vault_ops[0];
+
+	if (rec->vault_op_count != 1 || strcmp(op->op, "init") != 0 || strcmp(op->outcome, "ok") != 0 || !op->has_vault)
+		return script_violate(v, "script-vault",
+		                      "step %s must report exactly one accepted init and the vault it made", rec->step);
+	if (state->has_vault)
+		return script_violate(v, "script-vault", "step %s makes a second vault in one ceremony", rec->step);
+	return 0;
+}
+
 /* A step of a key-working kind: exactly its operation, accepted, on the scenario's key. */
 static int check_key_step(const struct scenario_step *step, const struct record *rec, const char *want,
                           struct script_violation *v)
@@ -161,6 +181,8 @@ int script_check_vault_ops(struct script_state *state, const struct scenario_ste
 			                      "step %s is not a vault step, yet reports a vault operation", rec->step);
 		if (step->kind == STEP_VAULT_UNSEAL)
 			r = check_unseal(rec, v);
+		else if (step->kind == STEP_VAULT_INIT)
+			r = check_init(state, rec, v);
 		else if (want != NULL)
 			r = check_key_step(step, rec, want, v);
 		if (r != 0)

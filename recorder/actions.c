@@ -419,11 +419,23 @@ static int fill_attachments(const struct scenario_step *step, const struct step_
 	return r;
 }
 
+/* Is c->vault_dir the vault this ceremony pinned: the genesis record's, or its vault-init step's? */
+static int check_ceremony_vault(const struct ceremony *c)
+{
+	if (c->genesis->has_vault)
+		return vault_step_check_vault(c->vault_dir, c->genesis->vault_id, c->genesis->vault_audit_key);
+	if (c->state.has_vault)
+		return vault_step_check_vault(c->vault_dir, c->state.vault_id, c->state.vault_audit_key);
+	return err_set(CER_ERR_REFUSED, "this ceremony has no vault: begin it with -V VAULT, or make one at its "
+	                                "vault-init step");
+}
+
 /* The attachment of a vault step that the vault's output fills (the recorder attaches it), or NULL. */
 static const char *vault_output_attachment(const struct scenario_step *step)
 {
 	const char *name = step->kind == STEP_VAULT_EXPORT ? VAULT_EXPORT_ATTACHMENT
 	                   : step->kind == STEP_VAULT_SIGN ? VAULT_SIGNATURE_ATTACHMENT
+	                   : step->kind == STEP_VAULT_INIT ? VAULT_IDENTITY_ATTACHMENT
 	                                                   : NULL;
 
 	for (size_t k = 0; name != NULL && k < step->attachment_count; k++)
@@ -501,6 +513,35 @@ static int take_vault_outcome(const struct scenario_step *step, const struct ste
 	return r;
 }
 
+/* A vault-init step: the key masters are the roster's holders of the quorum's role, in roster order. */
+static int init_vault(const struct ceremony *c, const struct scenario_step *step, const struct step_input *in,
+                      const struct record *rec, struct vault_outcome *vault)
+{
+	const char *masters[SCENARIO_QUORUM_MAX];
+	struct vault_step_init_request req;
+	unsigned n = 0;
+
+	if (c->genesis->has_vault || c->state.has_vault)
+		return err_set(CER_ERR_REFUSED, "this ceremony has its vault already: a ceremony makes one");
+	if (in->shares_dir == NULL)
+		return err_set(CER_ERR_USAGE,
+		               "step %s makes the vault: give --shares DIR, where the key masters' share files go",
+		               step->id);
+	for (size_t p = 0; p < c->scenario->roster->participant_count; p++)
+		if (scenario_has_role(c->scenario, p, step->quorum_role) && n < SCENARIO_QUORUM_MAX)
+			masters[n++] = c->scenario->roster->participants[p];
+	memset(&req, 0, sizeof(req));
+	req.dir = c->vault_dir;
+	req.shares_dir = in->shares_dir;
+	req.threshold = step->quorum_threshold;
+	req.key_masters = masters;
+	req.key_master_count = n;
+	req.passphrase_files = in->passphrase_files;
+	req.passphrase_file_count = in->passphrase_file_count;
+	req.who = rec->actor;
+	return vault_step_init(&req, vault);
+}
+
 /* Ask the vault for the step's operation (the sign-offs were checked first: nothing is asked of the
  * vault for a record that could not be signed). A refusal is an incident that reports it. */
 static int run_vault_step(struct ceremony *c, const struct scenario_step *step, const struct step_input *in,
@@ -511,7 +552,9 @@ static int run_vault_step(struct ceremony *c, const struct scenario_step *step, 
 	char expected[256];
 	int r;
 
-	if (step->kind == STEP_VAULT_UNSEAL)
+	if (step->kind == STEP_VAULT_INIT)
+		r = init_vault(c, step, in, rec, vault);
+	else if (step->kind == STEP_VAULT_UNSEAL)
 		r = vault_step_opened_by(c->vault_dir, vault);
 	else if (step->kind == STEP_VAULT_SIGN && (r = sign_input(step, in, rec, &input)) != 0)
 		;
@@ -565,16 +608,17 @@ static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, 
 		r = refuse_with_incident(c, INCIDENT_OUT_OF_ORDER, expected, happened, signers, count, result);
 		goto out;
 	}
-	if (step->kind == STEP_VAULT_INIT) {
-		r = err_set(CER_ERR_UNSUPPORTED, "step %s is a vault-init step: the recorder does not run it yet",
-		            step->id);
-		goto out;
-	}
 	if (step->kind != STEP_MANUAL &&
 	    (c->vault_dir == NULL ? (r = err_set(CER_ERR_USAGE, "step %s is a %s step: give the vault with -V VAULT",
 	                                         step->id, step_kind_name(step->kind)))
-	                          : (r = vault_step_check_vault(c->vault_dir, c->genesis))) != 0)
+	     : step->kind == STEP_VAULT_INIT ? 0 /* the vault is made there */
+	                                     : (r = check_ceremony_vault(c))) != 0)
 		goto out;
+	if (step->kind != STEP_VAULT_INIT && (in->shares_dir != NULL || in->passphrase_file_count > 0)) {
+		r = err_set(CER_ERR_USAGE,
+		            "step %s is not a vault-init step: --shares and --passphrase-file belong there", step->id);
+		goto out;
+	}
 	if (step->kind == STEP_MANUAL && in->output_path != NULL) {
 		r = err_set(CER_ERR_USAGE, "step %s is not a vault step: it has no output", step->id);
 		goto out;
@@ -628,11 +672,17 @@ static int ceremony_record_step_locked(struct ceremony *c, const char *step_id, 
 		    op->has_fingerprint) {
 			/* The fingerprint people read aloud and compare: hex and PGP words. */
 			hex_encode(op->fingerprint, 32, fp);
-			if ((r = buf_printf(&result->message, "; %s key\n  fingerprint %s\n  ", op->algorithm, fp)) == 0)
+			if ((r = buf_printf(&result->message, "; %s key\n  fingerprint %s\n  ", op->algorithm, fp)) ==
+			    0)
 				r = pgpwords_append(&result->message, op->fingerprint, 32);
 		}
 		if (r == 0 && op->who[0] != '\0')
 			r = buf_printf(&result->message, "; share %u of %s", op->share_index, op->who);
+		if (r == 0 && op->has_vault) {
+			hex_encode(op->vault_id, 32, fp);
+			if ((r = buf_printf(&result->message, "\n  vault id %s\n  ", fp)) == 0)
+				r = pgpwords_append(&result->message, op->vault_id, 32);
+		}
 		if (r == 0)
 			r = buf_append_str(&result->message, "\n");
 	}
@@ -743,7 +793,7 @@ static int destroy_session_keys(struct ceremony *c, const char *who, struct vaul
 		               "VAULT (it must be open)",
 		               c->state.session_keys[0], c->state.session);
 	}
-	if ((r = vault_step_check_vault(c->vault_dir, c->genesis)) != 0)
+	if ((r = check_ceremony_vault(c)) != 0)
 		return r;
 	for (size_t i = 0; i < c->state.session_key_count; i++) {
 		if ((r = vault_step_destroy(c->vault_dir, who, c->state.session_keys[i], vault)) != 0)
@@ -826,7 +876,7 @@ static int ceremony_share_locked(struct ceremony *c, const char *step_id, const 
 		               c->scenario->roles[step->role], step->id);
 	if (c->vault_dir == NULL)
 		return err_set(CER_ERR_USAGE, "give the ceremony's vault with -V VAULT");
-	if ((r = vault_step_check_vault(c->vault_dir, c->genesis)) != 0)
+	if ((r = check_ceremony_vault(c)) != 0)
 		return r;
 	vault_outcome_init(&vault);
 	if ((r = vault_step_contribute(c->vault_dir, who, share_path, passphrase_file, &vault)) != 0)

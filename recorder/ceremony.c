@@ -238,13 +238,17 @@ out:
 	return r;
 }
 
-/* Does the scenario ask the vault for anything? */
-static int has_vault_steps(const struct scenario *s)
+/* Does the scenario ask the vault for anything (1), make its vault (2), or neither (0)? */
+static int vault_use(const struct scenario *s)
 {
+	int use = 0;
+
 	for (size_t i = 0; i < s->step_count; i++)
-		if (s->steps[i].kind != STEP_MANUAL)
-			return 1;
-	return 0;
+		if (s->steps[i].kind == STEP_VAULT_INIT)
+			return 2;
+		else if (s->steps[i].kind != STEP_MANUAL)
+			use = 1;
+	return use;
 }
 
 int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_path, const char *vault_dir,
@@ -271,8 +275,13 @@ int ceremony_begin(struct ceremony **out, const char *dir, const char *scenario_
 		            (char *)problems.data);
 		goto out;
 	}
-	if (vault_dir == NULL && has_vault_steps(s)) {
+	if (vault_dir == NULL && vault_use(s) == 1) {
 		r = err_set(CER_ERR_USAGE, "%s has vault steps: give the ceremony's vault with -V VAULT",
+		            scenario_path);
+		goto out;
+	}
+	if (vault_dir != NULL && vault_use(s) == 2) {
+		r = err_set(CER_ERR_USAGE, "%s makes its vault at its vault-init step: begin without -V",
 		            scenario_path);
 		goto out;
 	}

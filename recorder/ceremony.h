@@ -62,6 +62,9 @@ struct step_input {
 	const char *note;
 	int confirmed; /* the operator answered "Yes" (--yes) */
 	const char *output_path; /* vault-export, vault-sign: where the public key or signature goes, or NULL */
+	const char *shares_dir; /* vault-init: where the share files go */
+	const char *const *passphrase_files; /* vault-init: "ID=FILE" (others type theirs) */
+	size_t passphrase_file_count;
 };
 
 /* What an action did. */

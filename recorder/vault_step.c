@@ -8,8 +8,11 @@
 
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/file.h"
 #include "vault/client.h"
 #include "vault/identity.h"
+#include "vault/init.h"
+#include "vault/log.h"
 #include "vault/passphrase.h"
 #include "vault/service.h"
 #include "vault/sharefile.h"
@@ -37,18 +40,72 @@ int vault_step_identity(const char *dir, uint8_t id[32], uint8_t audit_key[32])
 	return 0;
 }
 
-int vault_step_check_vault(const char *dir, const struct record *genesis)
+int vault_step_check_vault(const char *dir, const uint8_t id[32], const uint8_t audit_key[32])
 {
-	uint8_t id[32], audit[32];
+	uint8_t have_id[32], have_audit[32];
 	int r;
 
-	if (!genesis->has_vault)
-		return err_set(CER_ERR_REFUSED, "this ceremony was begun without a vault ('ceremony begin -V VAULT')");
-	if ((r = vault_step_identity(dir, id, audit)) != 0)
+	if ((r = vault_step_identity(dir, have_id, have_audit)) != 0)
 		return r;
-	if (memcmp(id, genesis->vault_id, 32) != 0 || memcmp(audit, genesis->vault_audit_key, 32) != 0)
-		return err_set(CER_ERR_REFUSED, "%s is not the vault this ceremony was begun with", dir);
+	if (memcmp(id, have_id, 32) != 0 || memcmp(audit_key, have_audit, 32) != 0)
+		return err_set(CER_ERR_REFUSED, "%s is not this ceremony's vault", dir);
 	return 0;
+}
+
+/* The passphrase file given for key master `id` ("ID=FILE"), or NULL: they type it. */
+static const char *passphrase_file_for(const struct vault_step_init_request *req, const char *id)
+{
+	for (size_t i = 0; i < req->passphrase_file_count; i++) {
+		const char *v = req->passphrase_files[i], *eq = strchr(v, '=');
+		if (eq != NULL && (size_t)(eq - v) == strlen(id) && strncmp(v, id, strlen(id)) == 0)
+			return eq + 1;
+	}
+	return NULL;
+}
+
+int vault_step_init(const struct vault_step_init_request *request, struct vault_outcome *out)
+{
+	const char *files[SHAMIR_MAX_SHARES];
+	struct vault_init_request req;
+	struct vault_log_result log;
+	struct vault_identity identity;
+	struct record_vault_op *op = &out->ops[0];
+	char path[4096];
+	int r;
+
+	if (request->key_master_count > SHAMIR_MAX_SHARES)
+		return err_set(CER_ERR_USAGE, "more than %d key masters", SHAMIR_MAX_SHARES);
+	for (unsigned i = 0; i < request->key_master_count; i++)
+		files[i] = passphrase_file_for(request, request->key_masters[i]);
+	memset(&req, 0, sizeof(req));
+	req.dir = request->dir;
+	req.shares_dir = request->shares_dir;
+	req.threshold = request->threshold;
+	req.key_masters = request->key_masters;
+	req.passphrase_files = files;
+	req.key_master_count = request->key_master_count;
+	req.who = request->who;
+	if ((r = vault_init(&req, &identity)) != 0)
+		return r;
+	/* The init line is the log's last: its seq and hash join the record to the vault's log. */
+	if (snprintf(path, sizeof(path), "%s/%s", request->dir, VAULT_LOG_FILE) >= (int)sizeof(path))
+		return err_set(CER_ERR_USAGE, "%s: path too long", request->dir);
+	if ((r = vault_log_verify(path, identity.audit_public_key, &log)) != 0)
+		return r;
+	if (log.entries == 0)
+		return err_set(CER_ERR_INTERNAL, "%s: the new vault's log is empty", path);
+	memset(op, 0, sizeof(*op));
+	snprintf(op->op, sizeof(op->op), "init");
+	snprintf(op->outcome, sizeof(op->outcome), "ok");
+	op->log_seq = log.entries - 1;
+	memcpy(op->log_hash, log.head, 32);
+	op->has_vault = 1;
+	memcpy(op->vault_id, identity.id, 32);
+	memcpy(op->audit_key, identity.audit_public_key, 32);
+	out->op_count = 1;
+	if (snprintf(path, sizeof(path), "%s/%s", request->dir, VAULT_IDENTITY_FILE) >= (int)sizeof(path))
+		return err_set(CER_ERR_USAGE, "%s: path too long", request->dir);
+	return file_read_all(path, VAULT_IDENTITY_MAX, &out->output);
 }
 
 /* A field of 64 lower-case hex digits of the response. */

@@ -18,6 +18,7 @@
  * attaches them, never the operator. */
 #define VAULT_EXPORT_ATTACHMENT "public-key"
 #define VAULT_SIGNATURE_ATTACHMENT "signature"
+#define VAULT_IDENTITY_ATTACHMENT "vault-identity"
 
 /* What the vault did for one action: its operations (in order) and, for export and sign, its
  * output (the PEM public key, the signature). `refused` says the vault refused or failed the last
@@ -34,9 +35,28 @@ struct vault_outcome {
 void vault_outcome_init(struct vault_outcome *o);
 void vault_outcome_free(struct vault_outcome *o);
 
-/* Is the vault in `dir` the one the genesis record names? Reads DIR/vault.json. Refused
- * (CER_ERR_REFUSED) when the ceremony was begun without a vault, or with another. */
-__attribute__((warn_unused_result)) int vault_step_check_vault(const char *dir, const struct record *genesis);
+/* Is the vault in `dir` the one the ceremony pinned (its id and audit key, from the genesis record
+ * or the record of its vault-init step)? Reads DIR/vault.json. Refused (CER_ERR_REFUSED) otherwise. */
+__attribute__((warn_unused_result)) int vault_step_check_vault(const char *dir, const uint8_t id[32],
+                                                               const uint8_t audit_key[32]);
+
+/* A vault-init step: make the vault in `dir` (vault/init.h: the master secret split `threshold` of
+ * the key masters, each share file under SHARES_DIR/ID.share encrypted under that key master's
+ * passphrase, from "ID=FILE" in `passphrase_files` or typed on the terminal), then report the init
+ * operation (the vault's id and audit key, the seq and hash of the log line) and, as out->output,
+ * the public identity DIR/vault.json. Errors are returned; a failed init leaves nothing behind. */
+struct vault_step_init_request {
+	const char *dir;
+	const char *shares_dir;
+	unsigned threshold;
+	const char *const *key_masters;
+	unsigned key_master_count;
+	const char *const *passphrase_files; /* "ID=FILE" */
+	size_t passphrase_file_count;
+	const char *who;
+};
+__attribute__((warn_unused_result)) int vault_step_init(const struct vault_step_init_request *request,
+                                                        struct vault_outcome *out);
 
 /* The genesis record's <vault>: id and audit key from DIR/vault.json. */
 __attribute__((warn_unused_result)) int vault_step_identity(const char *dir, uint8_t id[32], uint8_t audit_key[32]);

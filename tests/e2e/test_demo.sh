@@ -5,12 +5,19 @@
 D=$T/demo
 
 run_expect 0 "$CEREMONY" demo "$D"
-out_has "verdict: VERIFIED (closed; the closing hash is the last record hash)"
+[ "$(grep -c "verdict: VERIFIED (closed; the closing hash is the last record hash)" "$T/out")" -eq 2 ] ||
+	fail "the demo does not verify both of its ceremonies"
+out_has "conforming (1 session, 0 incidents)"
 out_has "script: replayed against your copy of the scenario: conforming (2 sessions, 1 incident)"
 out_has "vault log: "
 out_has "chain and signatures verified"
 cp "$T/out" "$T/demo.out"
-pass "the demo runs a whole key ceremony with the vault, with an incident and a restart, and verifies it"
+vault_id=$(jq -r .vault "$D/vault/vault.json")
+git -C "$D/vault-init-evidence" log -p main >"$T/init-history"
+grep -q "op=\"init\" .*vault-id=\"$vault_id\"" "$T/init-history" || fail "the init record does not name the vault made"
+git -C "$D/evidence" show main:records/00/00/00/00/record.xml | grep -qF "<vault id=\"$vault_id\"" ||
+	fail "the key ceremony is not pinned to the vault the init ceremony made"
+pass "the demo makes the vault in a recorded ceremony, then runs a key ceremony with it, and verifies both"
 
 "$CEREMONY" scenario allowed-signers "$D/scenario.xml" >"$T/allowed_signers"
 git -C "$D/evidence" -c gpg.ssh.allowedSignersFile="$T/allowed_signers" verify-commit main 2>/dev/null ||
@@ -28,6 +35,7 @@ jq -se 'map(.op) | index("destroy") != null and index("sign") != null' "$D/vault
 pass "git verify-commit, git fsck, openssl (fingerprint, signature) and jq accept what the demo made"
 
 git -C "$D/evidence" cat-file --batch-all-objects --batch >"$T/objects.dump"
+git -C "$D/vault-init-evidence" cat-file --batch-all-objects --batch >>"$T/objects.dump"
 run_expect 0 "${SECRET_CANARY:?}" "$D/vault" "$D/shares/carol.share" "$D/passphrases/carol.pass" \
 	"$D/shares/frank.share" "$D/passphrases/frank.pass" -- "$T/objects.dump" "$D/vault/vault.log" \
 	"$D/vault-process.log" "$T/demo.out" "$D/firmware-signing.pub.pem" "$D/firmware.bin.sig"

@@ -70,4 +70,50 @@ run_expect 1 "$CEREMONY" vault status -V "$V"
 err_one_line; err_has "vault.log: line 2"
 pass "an edited vault log line is found, naming the line"
 
+# ---- a vault-initialization ceremony: the recorder makes the vault at its vault-init step ----
+for p in alice bob carol erin dave; do keygen $p; done
+{
+	echo "alice lead $(cut -d' ' -f1,2 "$T/keys/alice.pub")"
+	for k in bob carol erin; do echo "$k keymaster $(cut -d' ' -f1,2 "$T/keys/$k.pub")"; done
+	echo "dave witness $(cut -d' ' -f1,2 "$T/keys/dave.pub")"
+} >"$T/roster"
+run_expect 0 "$CEREMONY" scenario make -t "$CEREMONY_SOURCE_DIR/templates/demo-vault-init.xml" -r "$T/roster" \
+	--id init-test -o "$T/init.xml"
+E=$T/init-evidence
+K() { echo "$T/keys/$1"; }
+run_expect 2 "$CEREMONY" begin -e "$E" -s "$T/init.xml" -V "$T/made" -k "$(K alice)" -k "$(K dave)"
+err_one_line; err_has "makes its vault at its vault-init step: begin without -V"
+run_expect 0 "$CEREMONY" begin -e "$E" -s "$T/init.xml" -k "$(K alice)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" record -e "$E" --step room-check --value bag-serial=TEB-000001 -k "$(K alice)" -k "$(K dave)"
+run_expect 2 "$CEREMONY" record -e "$E" --step init -V "$T/made" --yes -k "$(K alice)" -k "$(K bob)" -k "$(K carol)" \
+	-k "$(K dave)"
+err_one_line; err_has "give --shares DIR"
+run_expect 1 "$CEREMONY" record -e "$E" --step init -V "$V" --shares "$T/made-shares" --passphrase-file bob="$T/bob.pass" \
+	--passphrase-file carol="$T/carol.pass" --passphrase-file erin="$T/erin.pass" --yes -k "$(K alice)" -k "$(K bob)" \
+	-k "$(K carol)" -k "$(K dave)"
+err_one_line
+[ "$(git -C "$E" rev-list --count main)" -eq 2 ] || fail "a refused init wrote a record"
+run_expect 0 "$CEREMONY" record -e "$E" --step init -V "$T/made" --shares "$T/made-shares" \
+	--passphrase-file bob="$T/bob.pass" --passphrase-file carol="$T/carol.pass" --passphrase-file erin="$T/erin.pass" \
+	--yes -k "$(K alice)" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+out_has "vault: init, vault log entry 1"
+vault_id=$(jq -r .vault "$T/made/vault.json")
+out_has "vault id $vault_id"
+git -C "$E" show main:records/00/00/00/02/record.xml >"$T/init-record.xml"
+grep -q "<vault-operation op=\"init\" outcome=\"ok\" log-seq=\"1\" log-hash=\"[0-9a-f]*\" vault-id=\"$vault_id\"" \
+	"$T/init-record.xml" || fail "the init record does not report the vault made"
+git -C "$E" show main:records/00/00/00/02/attachments/vault-identity | cmp -s - "$T/made/vault.json" ||
+	fail "the evidence does not keep the vault's identity"
+[ "$(sed -n 2p "$T/made/vault.log" | tr -d '\n' | sha256sum | cut -d' ' -f1)" = \
+	"$(sed -n 's/.*log-seq="1" log-hash="\([0-9a-f]*\)".*/\1/p' "$T/init-record.xml")" ] ||
+	fail "the recorded log hash is not the SHA-256 of the vault log's init line"
+for k in bob carol erin; do
+	run_expect 0 "$CEREMONY" vault check-share -V "$T/made" --share "$T/made-shares/$k.share" --passphrase-file "$T/$k.pass"
+done
+run_expect 0 "$CEREMONY" record -e "$E" --step shares-bagged --value "bag-serials=TEB-000002 TEB-000003 TEB-000004" \
+	-k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" close -e "$E" -k "$(K alice)" -k "$(K bob)" -k "$(K carol)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" verify -e "$E" -s "$T/init.xml"
+pass "a vault-initialization ceremony: the recorder makes the vault, the record pins it and its log line"
+
 finish

@@ -713,8 +713,17 @@ Test(scenario_check, vault_steps_name_their_key_as_the_vault_needs)
 	assert_only_problem(vault_step("vault-destroy", "<key label=\"fw\"/>"), "");
 	assert_only_problem(vault_step("vault-sign", "<key label=\"fw\" algorithm=\"ed25519\" sign=\"photo\"/>"), "");
 	assert_only_problem(vault_step("vault-init", ""),
-	                    "step open (line 28): kind vault-init is not run by the recorder yet: initialize with "
-	                    "'ceremony vault init'\n");
+	                    "step open (line 28): a vault-init step must name its quorum: <quorum threshold=\"T\" "
+	                    "role=\"ROLE\"/>\n");
+	assert_only_problem(vault_step("vault-init", "<quorum threshold=\"2\" role=\"keymaster\"/>"), "");
+	assert_only_problem(vault_step("vault-init", "<quorum threshold=\"1\" role=\"keymaster\"/>"),
+	                    "step open (line 28): the quorum's threshold must be at least 2: one key master alone must "
+	                    "not open the vault\n");
+	assert_only_problem(vault_step("vault-init", "<quorum threshold=\"3\" role=\"keymaster\"/>"),
+	                    "step open (line 28): the quorum needs 3 to 32 key masters holding keymaster, the roster "
+	                    "has 2\n");
+	assert_only_problem(vault_step("vault-seal", "<quorum threshold=\"2\" role=\"keymaster\"/>"),
+	                    "step open (line 28): only a vault-init step names a <quorum>\n");
 	assert_only_problem(vault_step("vault-generate", ""),
 	                    "step open (line 28): a vault step that works on a key must name it: <key label=\"...\" "
 	                    ".../>\n");
