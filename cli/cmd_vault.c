@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -11,8 +12,11 @@
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
+#include "common/file.h"
+#include "common/hash.h"
 #include "vault/client.h"
 #include "vault/identity.h"
+#include "vault/keystore.h"
 #include "vault/init.h"
 #include "vault/log.h"
 #include "vault/passphrase.h"
@@ -20,7 +24,18 @@
 #include "vault/service.h"
 #include "vault/sharefile.h"
 
-enum { OPT_VAULT, OPT_THRESHOLD, OPT_KEYMASTER, OPT_PASSFILE, OPT_SHARES, OPT_SHARE, OPT_FAST_KDF, OPT_LOG };
+enum {
+	OPT_VAULT,
+	OPT_THRESHOLD,
+	OPT_KEYMASTER,
+	OPT_PASSFILE,
+	OPT_SHARES,
+	OPT_SHARE,
+	OPT_FAST_KDF,
+	OPT_LOG,
+	OPT_LABEL,
+	OPT_OUTPUT
+};
 static const struct cli_option options[] = {
         [OPT_VAULT] = {"vault", 'V', 1, 0, "DIR", "the vault directory"},
         [OPT_THRESHOLD] = {"threshold", 't', 1, 0, "T", "how many key masters open the vault (init)"},
@@ -31,6 +46,8 @@ static const struct cli_option options[] = {
         [OPT_SHARE] = {"share", 0, 1, 0, "FILE", "a key master's share file (check-share)"},
         [OPT_FAST_KDF] = {"insecure-fast-kdf", 0, 0, 0, "", "tests only: the cheapest Argon2id the share files accept"},
         [OPT_LOG] = {"log", 0, 1, 0, "FILE", "a copy of the vault log to check (log verify)"},
+        [OPT_LABEL] = {"label", 0, 1, 0, "LABEL", "a key's label (pubkey)"},
+        [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "write the public key to FILE (pubkey)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -229,6 +246,68 @@ static int vault_seal_cmd(int argc, char **argv)
 	return r;
 }
 
+/* The DER SubjectPublicKeyInfo inside a PEM "PUBLIC KEY" block, into `der` (VAULT_KEY_PUBLIC_DER_MAX). */
+static int pem_to_der(const struct buf *pem, uint8_t *der, size_t *der_len, const char *path)
+{
+	static const char begin[] = "-----BEGIN PUBLIC KEY-----\n", end[] = "-----END PUBLIC KEY-----\n";
+	const char *text = (const char *)pem->data, *body, *stop;
+	size_t len = 0;
+
+	if (pem->len < sizeof(begin) + sizeof(end) || strncmp(text, begin, sizeof(begin) - 1) != 0 ||
+	    (stop = strstr(text, end)) == NULL || stop + sizeof(end) - 1 != text + pem->len)
+		return err_set(CER_ERR_FORMAT, "%s: not a PEM public key", path);
+	body = text + sizeof(begin) - 1;
+	if (sodium_base642bin(der, VAULT_KEY_PUBLIC_DER_MAX, body, (size_t)(stop - body), "\n", &len, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    len == 0)
+		return err_set(CER_ERR_FORMAT, "%s: the PEM public key does not decode", path);
+	*der_len = len;
+	return 0;
+}
+
+static int vault_pubkey_cmd(int argc, char **argv)
+{
+	struct buf pem = buf_make(16384);
+	struct cli_args args;
+	uint8_t fingerprint[32], der[VAULT_KEY_PUBLIC_DER_MAX];
+	size_t der_len = 0;
+	char path[4096], tomb[4096];
+	int r;
+
+	r = parse(argc, argv, &args, "vault pubkey -V DIR --label LABEL [-o FILE]",
+	          "Print a key's public key (PEM SubjectPublicKeyInfo, or into FILE) and its fingerprint, the\n"
+	          "SHA-256 of the DER SubjectPublicKeyInfo, as hex and PGP words. It reads DIR/keys/LABEL.pub:\n"
+	          "public, not authenticated: compare the fingerprint with the one the ceremony's evidence\n"
+	          "recorded. The vault process is not needed and nothing is logged.");
+	if (r != 0)
+		return r > 0 ? EXIT_OK : r;
+	if ((r = cli_require(&args, options, OPT_LABEL)) != 0)
+		goto out;
+	if ((r = keystore_label_check(cli_value(&args, OPT_LABEL))) != 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/%s/%s%s", cli_value(&args, OPT_VAULT), KEYSTORE_SUBDIR,
+	         cli_value(&args, OPT_LABEL), KEYSTORE_PUBLIC_SUFFIX);
+	snprintf(tomb, sizeof(tomb), "%s/%s/%s%s", cli_value(&args, OPT_VAULT), KEYSTORE_SUBDIR,
+	         cli_value(&args, OPT_LABEL), KEYSTORE_TOMBSTONE_SUFFIX);
+	if ((r = file_read_all(path, 16384, &pem)) != 0 || (r = pem_to_der(&pem, der, &der_len, path)) != 0)
+		goto out;
+	sha256_digest(der, der_len, fingerprint);
+	if (cli_value(&args, OPT_OUTPUT) != NULL) {
+		if ((r = file_write_atomic(cli_value(&args, OPT_OUTPUT), pem.data, pem.len, 0644)) != 0)
+			goto out;
+		printf("public key of %s written to %s\n", cli_value(&args, OPT_LABEL), cli_value(&args, OPT_OUTPUT));
+	} else {
+		fwrite(pem.data, 1, pem.len, stdout);
+	}
+	if (access(tomb, F_OK) == 0)
+		printf("key %s was destroyed: this public key only checks what it signed before\n",
+		       cli_value(&args, OPT_LABEL));
+	r = print_digest_words("fingerprint", fingerprint);
+out:
+	buf_free(&pem);
+	return r;
+}
+
 static int vault_log_cmd(int argc, char **argv)
 {
 	struct vault_identity v;
@@ -311,12 +390,13 @@ int cmd_vault(int argc, char **argv)
 	        {"status", vault_status_cmd, "the vault's identity, its log verified, its process's state"},
 	        {"seal", vault_seal_cmd, "seal the running vault: wipe the master secret"},
 	        {"check-share", vault_check_share_cmd, "a key master checks their share file"},
+	        {"pubkey", vault_pubkey_cmd, "a key's public key and fingerprint (hex, PGP words)"},
 	        {"log", vault_log_cmd, "log verify: check the vault log's chain and signatures"},
 	};
 
 	if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
 		FILE *out = argc < 1 ? stderr : stdout;
-		fprintf(out, "usage: ceremony vault <init|serve|status|seal|check-share|log> ...\n\n");
+		fprintf(out, "usage: ceremony vault <init|serve|status|seal|check-share|pubkey|log> ...\n\n");
 		for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
 			fprintf(out, "  %-12s %s\n", subs[i].name, subs[i].summary);
 		fprintf(out,

@@ -137,6 +137,15 @@ run_expect 0 "$REQ" "$V" generate who=operator label=fw-ecdsa-p256 alg=ecdsa-p25
 [ -e "$V/keys/fw-ecdsa-p256.destroyed-${old_fp:0:16}" ] || fail "the destroyed key's tombstone was not kept"
 pass "a destroyed key is gone for good; its label may name a new key, the old tombstone kept"
 
+run_expect 0 "$CEREMONY" vault pubkey -V "$V" --label fw-ed25519 -o "$T/pubkey.pem"
+out_has "fingerprint: $(openssl pkey -pubin -in "$T/pubkey.pem" -outform DER | sha256sum | cut -d' ' -f1)"
+cmp -s "$T/pubkey.pem" "$T/fw-ed25519.pem" || fail "vault pubkey does not give the exported key"
+run_expect 2 "$CEREMONY" vault pubkey -V "$V" --label nope
+err_one_line; err_has "nope.pub"
+run_expect 2 "$CEREMONY" vault pubkey -V "$V" --label ../etc
+err_one_line
+pass "vault pubkey: the public key and its fingerprint, which openssl computes the same"
+
 run_expect 0 "$CEREMONY" vault seal -V "$V"
 out_has "vault sealed"
 run_expect 1 "$REQ" "$V" sign who=operator label=fw-ed25519 --payload "$T/firmware.bin"
