@@ -7,17 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "cli/action.h"
 #include "cli/commands.h"
 #include "cli/options.h"
 #include "common/error.h"
-#include "vault/client.h"
-#include "vault/identity.h"
-#include "vault/passphrase.h"
-#include "vault/service.h"
-#include "vault/sharefile.h"
+#include "recorder/vault_step.h"
 
 enum { OPT_VAULT, OPT_SHARE, OPT_PASSFILE, OPT_EVIDENCE, OPT_STEP, OPT_KEY };
 static const struct cli_option options[] = {
@@ -30,36 +24,6 @@ static const struct cli_option options[] = {
         [OPT_KEY] = {"key", 'k', 1, 0, "KEY", "your signing key (with -e)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
-
-/* Decrypt the share and send it; the share lives only in `share` (secure memory). */
-static int contribute(const char *dir, const char *share_path, const char *passphrase_file, struct vault_msg *resp)
-{
-	struct sharefile_header h;
-	struct vault_identity v;
-	struct vault_msg req;
-	uint8_t *share = NULL;
-	char *passphrase = NULL;
-	size_t len = 0;
-	int r;
-
-	if ((r = vault_identity_read(dir, &v)) != 0)
-		return r;
-	if ((share = sodium_malloc(SHAMIR_SCALAR_BYTES)) == NULL)
-		return err_set(CER_ERR_NOMEM, "cannot allocate secure memory");
-	if ((r = passphrase_read("Passphrase of your share: ", passphrase_file, &passphrase, &len)) == 0 &&
-	    (r = sharefile_read(share_path, v.id, passphrase, len, &h, share)) == 0) {
-		vault_msg_init(&req);
-		req.payload = share;
-		req.payload_len = SHAMIR_SCALAR_BYTES;
-		if ((r = vault_msg_add(&req, "op", VAULT_REQ_UNSEAL_SHARE)) == 0 &&
-		    (r = vault_msg_add(&req, "who", h.key_master_id)) == 0 &&
-		    (r = vault_msg_addf(&req, "index", "%u", h.share_index)) == 0)
-			r = vault_client_call(dir, &req, 1, resp);
-	}
-	passphrase_free(passphrase);
-	sodium_free(share);
-	return r;
-}
 
 /* At a ceremony's vault-unseal step. */
 static int share_in_ceremony(const struct cli_args *args)
@@ -86,9 +50,8 @@ static int share_in_ceremony(const struct cli_args *args)
 
 int cmd_share(int argc, char **argv)
 {
+	struct vault_outcome vault;
 	struct cli_args args;
-	struct vault_msg resp;
-	const char *state;
 	int r;
 
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
@@ -111,19 +74,18 @@ int cmd_share(int argc, char **argv)
 		return share_in_ceremony(&args);
 	if (cli_value(&args, OPT_STEP) != NULL || cli_value(&args, OPT_KEY) != NULL)
 		return err_set(CER_ERR_USAGE, "--step and -k go with -e (a contribution at a ceremony's step)");
-	if ((r = contribute(cli_value(&args, OPT_VAULT), cli_value(&args, OPT_SHARE), cli_value(&args, OPT_PASSFILE),
-	                    &resp)) != 0)
-		return r;
-	if ((r = vault_client_status(&resp)) == 0) {
-		state = vault_msg_get(&resp, "state");
-		printf("%s (vault log entry %s)\n", vault_msg_get(&resp, "message"), vault_msg_get(&resp, "seq"));
-		if (state != NULL && strcmp(state, "unsealed") == 0)
-			printf("the vault is open (vault log entry %s)\n", vault_msg_get(&resp, "unseal-seq"));
-		else if (state != NULL && vault_msg_get(&resp, "unseal-seq") == NULL &&
-		         vault_msg_get(&resp, "accepted") != NULL)
-			printf("the vault stays sealed: %s of %s shares\n", vault_msg_get(&resp, "accepted"),
-			       vault_msg_get(&resp, "threshold"));
+	vault_outcome_init(&vault);
+	r = vault_step_contribute(cli_value(&args, OPT_VAULT), NULL, cli_value(&args, OPT_SHARE),
+	                          cli_value(&args, OPT_PASSFILE), &vault);
+	if (r == 0 && vault.refused)
+		r = err_set(CER_ERR_REFUSED, "%s", vault.happened);
+	else if (r == 0) {
+		printf("%s (vault log entry %llu)\n", vault.said, (unsigned long long)vault.ops[0].log_seq);
+		if (vault.op_count > 1)
+			printf("the vault is open (vault log entry %llu)\n", (unsigned long long)vault.ops[1].log_seq);
+		else
+			printf("the vault stays sealed until enough key masters contribute\n");
 	}
-	vault_msg_release(&resp);
+	vault_outcome_free(&vault);
 	return r;
 }

@@ -160,6 +160,8 @@ static int take_response(const struct vault_msg *resp, const char *op_name, stru
 	                       strcmp(status, VAULT_STATUS_FAILED) != 0))
 		return err_set(CER_ERR_FORMAT, "the vault's response has no valid status");
 	snprintf(op->outcome, sizeof(op->outcome), "%s", status);
+	snprintf(out->said, sizeof(out->said), "%s",
+	         vault_msg_get(resp, "message") ? vault_msg_get(resp, "message") : "(no message)");
 	if ((r = seq_field(resp, "seq", &op->log_seq)) != 0 || (r = hex_field(resp, "hash", op->log_hash)) != 0)
 		return r;
 	if (strcmp(status, VAULT_STATUS_OK) != 0) {
@@ -368,7 +370,9 @@ int vault_step_contribute(const char *dir, const char *key_master, const char *s
 	if ((r = passphrase_read("Passphrase of your share: ", passphrase_file, &passphrase, &len)) != 0 ||
 	    (r = sharefile_read(share_path, v.id, passphrase, len, &h, share)) != 0)
 		goto out;
-	if (strcmp(h.key_master_id, key_master) != 0) {
+	if (key_master == NULL) {
+		key_master = h.key_master_id;
+	} else if (strcmp(h.key_master_id, key_master) != 0) {
 		r = err_set(CER_ERR_USAGE,
 		            "%s is the share file of %s, not of %s: each key master contributes their own", share_path,
 		            h.key_master_id, key_master);

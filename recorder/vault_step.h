@@ -29,6 +29,7 @@ struct vault_outcome {
 	size_t op_count;
 	int refused;
 	char happened[512];
+	char said[512]; /* the vault's message about the last operation, for people */
 	struct buf output;
 };
 
@@ -84,7 +85,8 @@ __attribute__((warn_unused_result)) int vault_step_seal(const char *dir, const c
 __attribute__((warn_unused_result)) int vault_step_is_open(const char *dir);
 
 /* A key master's contribution: decrypt `share_path` with their passphrase (`passphrase_file`, or
- * the terminal), check that the share file is `key_master`'s, send it. Returns as vault_step_run();
+ * the terminal), check that the share file is `key_master`'s (NULL: whoever the file names), send
+ * it. The key master's name goes with it, for the vault's log. Returns as vault_step_run();
  * out->ops gets the unseal-share operation (and the unseal, when it opened the vault). Errors
  * before anything reached the vault (wrong passphrase, someone else's share file) are returned. */
 __attribute__((warn_unused_result)) int vault_step_contribute(const char *dir, const char *key_master,
