@@ -73,15 +73,19 @@ out:
 	return r;
 }
 
-static int write_fully(int fd, const uint8_t *data, size_t len)
+int file_write_full(int fd, const void *data, size_t len)
 {
+	const uint8_t *p = data;
+
 	while (len > 0) {
-		ssize_t n = write(fd, data, len);
+		ssize_t n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EIO;
 		if (n <= 0)
 			return -1;
-		data += n;
+		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
@@ -112,7 +116,7 @@ int file_write_atomic(const char *path, const void *data, size_t len, mode_t mod
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (write_fully(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (file_write_full(fd, data, len) != 0 || fsync(fd) != 0) {
 		r = err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);

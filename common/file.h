@@ -11,6 +11,10 @@
  * Errors name the path: missing, not a regular file, larger than max, unreadable. */
 __attribute__((warn_unused_result)) int file_read_all(const char *path, size_t max, struct buf *out);
 
+/* Write all `len` bytes to `fd`, retrying after signals and short writes. Returns 0, or -1 with
+ * errno set (EIO when the write makes no progress). Sets no error message: the caller names what. */
+__attribute__((warn_unused_result)) int file_write_full(int fd, const void *data, size_t len);
+
 /* Write `len` bytes to `path` atomically: a temporary file beside it (O_EXCL, `mode`), fsync,
  * rename over `path`, fsync of the directory. A crash leaves either the old file or the new one. */
 __attribute__((warn_unused_result)) int file_write_atomic(const char *path, const void *data, size_t len, mode_t mode);

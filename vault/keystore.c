@@ -261,20 +261,6 @@ static int key_file_open(uint8_t **plain_out, size_t *plain_len, const struct ke
 	return 0;
 }
 
-static int write_fully(int fd, const uint8_t *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Write a file that must not exist yet, whole or not at all: a temporary file beside it (O_EXCL,
  * `mode`), fsync, link() to the final name (which fails rather than replace a file, unlike
  * rename()), unlink of the temporary name, fsync of the directory. */
@@ -290,7 +276,7 @@ static int write_new_file(const char *path, const char *keys_dir, const uint8_t 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
 	if (fd < 0)
 		return err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
-	if (write_fully(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (file_write_full(fd, data, len) != 0 || fsync(fd) != 0) {
 		r = err_set(CER_ERR_IO, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		goto out;
@@ -511,7 +497,7 @@ static int overwrite_file(const char *path)
 	}
 	for (left = st.st_size; left > 0;) {
 		size_t n = left < (off_t)sizeof(zeros) ? (size_t)left : sizeof(zeros);
-		if (write_fully(fd, zeros, n) != 0) {
+		if (file_write_full(fd, zeros, n) != 0) {
 			r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
 			goto out;
 		}

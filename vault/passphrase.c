@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "common/error.h"
+#include "common/file.h"
 
 /* Room for the passphrase, "\r\n", one byte more to notice a longer file, and the NUL. */
 #define PASSPHRASE_BUF_BYTES (PASSPHRASE_MAX + 4)
@@ -93,20 +94,6 @@ out:
 	return r;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static int read_tty(const char *prompt, char *p, size_t *len_out)
 {
 	struct termios saved, quiet;
@@ -142,7 +129,7 @@ static int read_tty(const char *prompt, char *p, size_t *len_out)
 		r = err_set(CER_ERR_IO, "/dev/tty: cannot turn echo off: %s", strerror(errno));
 		goto restore;
 	}
-	if (prompt != NULL && write_all(fd, prompt, strlen(prompt)) != 0) {
+	if (prompt != NULL && file_write_full(fd, prompt, strlen(prompt)) != 0) {
 		r = err_set(CER_ERR_IO, "/dev/tty: %s", strerror(errno));
 		goto restore;
 	}
@@ -164,7 +151,8 @@ static int read_tty(const char *prompt, char *p, size_t *len_out)
 restore:
 	sodium_memzero(&ch, sizeof(ch));
 	tcsetattr(fd, TCSAFLUSH, &saved);
-	(void)write_all(fd, "\n", 1); /* the typed newline was not echoed */
+	if (file_write_full(fd, "\n", 1) != 0) /* the typed newline was not echoed; cosmetic */
+		errno = 0;
 	if (sigpending(&pending) == 0)
 		for (int s = 1; s < NSIG; s++)
 			if (sigismember(&keyboard, s) == 1 && sigismember(&pending, s) == 1)

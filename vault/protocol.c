@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "common/error.h"
+#include "common/file.h"
 
 void vault_msg_init(struct vault_msg *m)
 {
@@ -125,21 +126,6 @@ int vault_msg_parse(struct vault_msg *out, const uint8_t *body, size_t len)
 	return 0;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return err_set(CER_ERR_IO, "sending to the vault socket: %s",
-			               n < 0 ? strerror(errno) : "no progress");
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int vault_msg_send(int fd, const struct vault_msg *m, int secret)
 {
 	size_t header = 1, len, at = 4, i;
@@ -169,7 +155,9 @@ int vault_msg_send(int fd, const struct vault_msg *m, int secret)
 	frame[at++] = '\n';
 	if (m->payload_len > 0)
 		memcpy(frame + at, m->payload, m->payload_len);
-	r = write_all(fd, frame, 4 + len);
+	r = file_write_full(fd, frame, 4 + len) == 0
+	            ? 0
+	            : err_set(CER_ERR_IO, "sending on the vault socket: %s", strerror(errno));
 	if (secret)
 		sodium_free(frame);
 	else

@@ -138,20 +138,6 @@ static int check_passphrase_len(size_t passphrase_len)
 	return 0;
 }
 
-static int write_fully(int fd, const uint8_t *data, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Header fields then the ciphertext, exactly as parse() reads them. */
 static int encode(struct buf *out, const struct sharefile_header *h, const uint8_t *salt, const uint8_t *nonce,
                   const uint8_t *key, const uint8_t *share)
@@ -223,7 +209,7 @@ int sharefile_write(const char *path, const struct sharefile_header *h, const ui
 		err_context(r, "%s", path);
 		goto out;
 	}
-	if (write_fully(fd, bytes.data, bytes.len) != 0 || fsync(fd) != 0) {
+	if (file_write_full(fd, bytes.data, bytes.len) != 0 || fsync(fd) != 0) {
 		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
