@@ -1,6 +1,8 @@
 /* ceremony verify: the verdict on an evidence repository (first layer: authenticity and integrity). */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "cli/options.h"
@@ -83,9 +85,32 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 	return EXIT_OK;
 }
 
+/* Progress on a terminal: at most ten updates a second, the last one always. */
+struct progress {
+	double last;
+	int shown;
+};
+
+static void show_progress(void *ctx, size_t done, size_t total)
+{
+	struct progress *p = ctx;
+	struct timespec t;
+	double now;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+	if (done != total && p->shown && now - p->last < 0.1)
+		return;
+	fprintf(stderr, "\rverify: %zu of %zu records checked", done, total);
+	fflush(stderr);
+	p->last = now;
+	p->shown = 1;
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	struct evidence_check_options check = {NULL, NULL, NULL, 0};
+	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL};
+	struct progress progress = {0, 0};
 	struct evidence_check_result result;
 	struct findings findings = {0};
 	struct buf scenario = buf_make(SCENARIO_FILE_MAX);
@@ -130,7 +155,14 @@ int cmd_verify(int argc, char **argv)
 		check.scenario = scenario.data;
 		check.scenario_len = scenario.len;
 	}
-	if ((r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result)) == 0)
+	if (isatty(STDERR_FILENO)) { /* progress for people; a pipe or a file stays clean */
+		check.progress = show_progress;
+		check.progress_ctx = &progress;
+	}
+	r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result);
+	if (progress.shown)
+		fputs("\r\033[K", stderr); /* the line goes: the verdict says the rest */
+	if (r == 0)
 		r = print_verdict(&findings, &result);
 	findings_free(&findings);
 	buf_free(&scenario);

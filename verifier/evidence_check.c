@@ -856,6 +856,8 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		if ((r = check_one(&rp, (long)i, &history[i])) != 0)
 			goto out;
 		result->records = i + 1;
+		if (options->progress != NULL)
+			options->progress(options->progress_ctx, i + 1, count);
 	}
 	{
 		size_t dropped = 0;

@@ -26,6 +26,10 @@ struct evidence_check_options {
 	const uint8_t *scenario_hash; /* 32 bytes: the published scenario's SHA-256, from outside; or NULL */
 	const uint8_t *scenario; /* the auditor's copy of the published scenario (its bytes), or NULL */
 	size_t scenario_len;
+	/* Called after each record with how many of how many are checked (a long verification shows
+	 * progress on a terminal), or NULL. It must not fail: it only reports. */
+	void (*progress)(void *ctx, size_t done, size_t total);
+	void *progress_ctx;
 };
 
 /* Where the scenario the records were replayed against came from. */

@@ -42,6 +42,14 @@ run_expect 0 "${SECRET_CANARY:?}" "$D/vault" "$D/shares/carol.share" "$D/passphr
 out_has "none found"
 pass "no secret of the demo's vault in its evidence, its vault log or its output"
 
+# A verification shows its progress on a terminal; piped, stderr stays clean.
+printf 'expect verify: 13 of 13 records checked\nexpect verdict: VERIFIED\nexit 0\n' >"$T/progress-script"
+"${PTY_DRIVE:?}" "$T/progress-script" "${CEREMONY_VERIFY_BIN:?}" -e "$D/evidence" -s "$D/scenario.xml" \
+	>"$T/progress-transcript" 2>&1 || { cat "$T/progress-transcript" >&2; fail "no progress on a terminal"; }
+run_expect 0 "$CEREMONY_VERIFY_BIN" -e "$D/evidence" -s "$D/scenario.xml"
+[ ! -s "$T/err" ] || fail "verify wrote to a piped stderr: $(cat "$T/err")"
+pass "verify shows its progress on a terminal, and nothing on a piped stderr"
+
 run_expect 1 "$CEREMONY" demo "$D"
 err_one_line; err_has "already holds a demo"
 pass "the demo refuses a directory that holds one"
