@@ -2,7 +2,7 @@
  * the vault host). A line that parses has its signed body end exactly where its "sig" member
  * starts, and a signature check of it must return without touching memory outside the line. */
 #include "fuzz/fuzz.h"
-#include "vault/log_line.h"
+#include "common/vault_log_line.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

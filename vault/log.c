@@ -17,7 +17,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/hash.h"
-#include "vault/log_line.h"
+#include "common/vault_log_line.h"
 
 struct vault_log {
 	int fd;

@@ -1,4 +1,4 @@
-#include "vault/log.h"
+#include "common/vault_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/hash.h"
-#include "vault/log_line.h"
+#include "common/vault_log_line.h"
 
 /* How much is read at a time; with one partial line carried over, the reader never holds more than
  * READ_CHUNK + VAULT_LOG_LINE_MAX bytes, whatever the number of lines. */

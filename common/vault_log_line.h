@@ -1,14 +1,14 @@
-/* Internal to vault/log*.c: one vault log line's grammar, shared by the writer (which checks its own
- * output with it) and the verifier, so the two cannot drift apart. */
-#ifndef CEREMONY_VAULT_LOG_LINE_H
-#define CEREMONY_VAULT_LOG_LINE_H
+/* Internal to the vault log's writer (vault/log.c) and reader (common/vault_log_read.c): one line's
+ * grammar, shared so that the two cannot drift apart. */
+#ifndef CEREMONY_COMMON_VAULT_LOG_LINE_H
+#define CEREMONY_COMMON_VAULT_LOG_LINE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include <jansson.h>
 
-#include "vault/log.h"
+#include "common/vault_log.h"
 
 #define LOG_TIME_CHARS 20 /* "YYYY-MM-DDTHH:MM:SSZ" */
 #define LOG_SIG_MEMBER_PREFIX ",\"sig\":\""
@@ -46,7 +46,7 @@ void vault_log_parsed_clear(struct vault_log_parsed *line);
 /* Does the signature of `parsed` (the parse of `line`) verify over the line's body under the key
  * that must have made it: the session key the line names in "signer", else `audit_pub`?
  * CER_ERR_VERIFY "bad signature ..." when not. A session key's signature only says the line was not
- * changed since; whether that key was the vault's is the certification's business (log_verify.c). */
+ * changed since; whether that key was the vault's is the certification's business (vault_log_read.c). */
 __attribute__((warn_unused_result)) int vault_log_check_signature(const uint8_t *line,
                                                                   const struct vault_log_parsed *parsed,
                                                                   const uint8_t audit_pub[VAULT_LOG_PUBLIC_KEY_BYTES]);

@@ -1,4 +1,4 @@
-#include "vault/log_line.h"
+#include "common/vault_log_line.h"
 
 #include <string.h>
 #include <time.h>
