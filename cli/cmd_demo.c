@@ -351,8 +351,14 @@ int cmd_demo(int argc, char **argv)
 	stop_vault(&d); /* SIGTERM: the vault seals (logged) and wipes before it ends */
 	if (r != 0)
 		return r;
-	r = run(cmd_verify, "an auditor verifies: the evidence, the published scenario, the closing hash", "-e",
-	        d.evidence, "-s", d.scenario, "--closing-hash", closing, NULL);
+	{
+		char log[PATH_MAX + 32];
+		snprintf(log, sizeof(log), "%s/vault.log", d.vault);
+		r = run(cmd_verify,
+		        "an auditor verifies: the evidence, the published scenario, the closing hash, the vault's own "
+		        "log",
+		        "-e", d.evidence, "-s", d.scenario, "--closing-hash", closing, "--vault-log", log, NULL);
+	}
 	if (r != 0)
 		return r;
 	r = run(cmd_vault, "the vault's own log: chain and signatures", "log", "verify", "-V", d.vault, NULL);

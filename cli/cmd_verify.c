@@ -15,7 +15,7 @@
 
 #define SCENARIO_FILE_MAX (16 * 1024 * 1024)
 
-enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH };
+enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH, OPT_VAULT_LOG };
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
@@ -23,6 +23,7 @@ static const struct cli_option options[] = {
                                "the published scenario's SHA-256, if you hold only that"},
         [OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX",
                               "the closing hash read out at the ceremony (catches truncation)"},
+        [OPT_VAULT_LOG] = {"vault-log", 0, 1, 0, "FILE", "the vault's log, joined with the evidence both ways"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -109,7 +110,9 @@ static void show_progress(void *ctx, size_t done, size_t total)
 
 int cmd_verify(int argc, char **argv)
 {
-	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL};
+	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	struct vault_claims claims;
+	struct vault_join_result joined;
 	struct progress progress = {0, 0};
 	struct evidence_check_result result;
 	struct findings findings = {0};
@@ -123,13 +126,19 @@ int cmd_verify(int argc, char **argv)
 		return r;
 	if (args.help) {
 		cli_print_help(
-		        "verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX]",
+		        "verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX] [--vault-log FILE]",
 		        "Check an evidence repository. First layer: every object intact, one linear branch, every\n"
 		        "record chained to the one before, every sign-off and commit signature valid and by a key of\n"
 		        "the roster pinned in the genesis record, each person counted once. Second layer: the records\n"
 		        "replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"
 		        "steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"
-		        "ending their session, restarts signed, the ceremony closed. One line per finding.\n"
+		        "ending their session, restarts signed, the ceremony closed. With --vault-log, the vault's "
+		        "own\n"
+		        "log joined with the records both ways: each vault operation a record reports is in the log "
+		        "as\n"
+		        "reported, each operation logged during the ceremony is explained by a record, the log's "
+		        "chain\n"
+		        "and signatures hold. One line per finding.\n"
 		        "Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"
 		        "1: findings; 2: the check could not run (unreadable input).",
 		        options, OPTION_COUNT);
@@ -159,9 +168,18 @@ int cmd_verify(int argc, char **argv)
 		check.progress = show_progress;
 		check.progress_ctx = &progress;
 	}
+	memset(&claims, 0, sizeof(claims));
+	if (cli_value(&args, OPT_VAULT_LOG) != NULL)
+		check.vault_claims = &claims;
 	r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result);
 	if (progress.shown)
 		fputs("\r\033[K", stderr); /* the line goes: the verdict says the rest */
+	if (r == 0 && check.vault_claims != NULL &&
+	    (r = vault_join(cli_value(&args, OPT_VAULT_LOG), &claims, &findings, &joined)) == 0)
+		printf("vault log: %llu lines read; %zu of %zu vault operations the records report are in it as "
+		       "reported\n",
+		       (unsigned long long)joined.entries, joined.joined, claims.count);
+	vault_claims_free(&claims);
 	if (r == 0)
 		r = print_verdict(&findings, &result);
 	findings_free(&findings);

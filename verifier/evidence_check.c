@@ -805,6 +805,8 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 	    (r = check_stored_files(rp, index, hex, rec, &dir)) == 0 &&
 	    (r = check_signoffs(rp, index, hex, &dir.signoffs, rp->genesis->roster)) == 0)
 		r = index == 0 ? load_scenario(rp, rec) : replay_script(rp, index, hex, rec);
+	if (r == 0 && rp->options->vault_claims != NULL)
+		r = vault_claims_note(rp->options->vault_claims, rec, hex);
 	git_tree_free(dir.tree);
 	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
 	rp->previous_session = rec->session;

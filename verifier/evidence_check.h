@@ -20,6 +20,7 @@
 
 #include "evidence/record.h"
 #include "verifier/findings.h"
+#include "verifier/vault_join.h"
 
 struct evidence_check_options {
 	const uint8_t *closing_hash; /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
@@ -30,6 +31,9 @@ struct evidence_check_options {
 	 * progress on a terminal), or NULL. It must not fail: it only reports. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
+	/* When not NULL, what each record says about the vault is collected here, for the join with the
+	 * vault's log (verifier/vault_join.h). */
+	struct vault_claims *vault_claims;
 };
 
 /* Where the scenario the records were replayed against came from. */

@@ -8,6 +8,7 @@ run_expect 0 "$CEREMONY" demo "$D"
 [ "$(grep -c "verdict: VERIFIED (closed; the closing hash is the last record hash)" "$T/out")" -eq 2 ] ||
 	fail "the demo does not verify both of its ceremonies"
 out_has "conforming (1 session, 0 incidents)"
+out_has "vault operations the records report are in it as reported"
 out_has "script: replayed against your copy of the scenario: conforming (2 sessions, 1 incident)"
 out_has "vault log: "
 out_has "chain and signatures verified"

@@ -168,6 +168,36 @@ git -C "$E" fsck --strict 2>/dev/null || fail "git fsck --strict"
 run_expect 0 "$CEREMONY" vault log verify -V "$V"
 pass "sealed, closed; verify, git verify-commit, git fsck and vault log verify accept it all"
 
+# The evidence joined with the vault's own log, both ways.
+claimed=$(git -C "$E" log -p main | grep -c '<vault-operation ' || true)
+run_expect 0 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --closing-hash "$closing" --vault-log "$V/vault.log"
+out_has "of $claimed vault operations the records report are in it as reported"
+out_has "verdict: VERIFIED"
+lines=$(wc -l <"$V/vault.log")
+head -n $((lines - 3)) "$V/vault.log" >"$T/truncated.log"
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --vault-log "$T/truncated.log"
+out_has "vault-op-missing: step seal claims seal at vault log line"
+sed '5s/"who":"/"who":"x/' "$V/vault.log" >"$T/edited.log"
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --vault-log "$T/edited.log"
+out_has "vault-log-invalid"
+out_has "edited.log: line 5: bad signature"
+pass "verify --vault-log joins the records with the vault log; a truncated or edited log is caught"
+
+# A vault operation no record explains: someone asks the open vault for a key mid-ceremony.
+E3=$T/evidence-3
+run_expect 0 "$CEREMONY" begin -e "$E3" -s "$T/scenario.xml" -V "$V" -k "$(K alice)" -k "$(K dave)"
+run_expect 0 "$CEREMONY" record -e "$E3" --step room-check --value bag-serial=TEB-000004 -k "$(K alice)" -k "$(K dave)"
+"$CEREMONY" share -e "$E3" --step unseal -V "$V" --share "$S/bob.share" --passphrase-file "$T/bob.pass" -k "$(K bob)" >/dev/null
+"$CEREMONY" share -e "$E3" --step unseal -V "$V" --share "$S/erin.share" --passphrase-file "$T/erin.pass" -k "$(K erin)" >/dev/null
+run_expect 0 "$CEREMONY" record -e "$E3" --step unseal -V "$V" -k "$(K bob)" -k "$(K erin)" -k "$(K dave)"
+sleep 1 # past the second the ceremony began: the join leaves that second out
+run_expect 0 "${VAULT_REQUEST:?}" "$V" generate who=mallory label=rogue alg=ed25519
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E3" -s "$T/scenario.xml" --vault-log "$V/vault.log"
+out_has "vault-op-unexplained: vault log line"
+out_has "generate rogue by mallory, ok, during the ceremony; no record explains it"
+[ "$(grep -c 'vault-op-' "$T/out")" -eq 1 ] || fail "more than the rogue operation was found: $(cat "$T/out")"
+pass "a vault operation no record explains is found by the join"
+
 # The secret canary: no share, master secret, key-encryption key or private key, raw, hex or base64,
 # in the evidence (every object, uncompressed), the vault log and identity, the files we exported,
 # or anything a command printed.
