@@ -12,6 +12,7 @@
 #include "common/hash.h"
 #include "common/pgpwords.h"
 #include "verifier/evidence_check.h"
+#include "verifier/vault_join.h"
 
 #define SCENARIO_FILE_MAX (16 * 1024 * 1024)
 
@@ -108,9 +109,14 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	p->shown = 1;
 }
 
+static int note_claims(void *ctx, const struct checked_record *seen)
+{
+	return vault_claims_note(ctx, seen->record, seen->commit);
+}
+
 int cmd_verify(int argc, char **argv)
 {
-	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL, NULL};
+	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
 	struct vault_claims claims;
 	struct vault_join_result joined;
 	struct progress progress = {0, 0};
@@ -169,12 +175,14 @@ int cmd_verify(int argc, char **argv)
 		check.progress_ctx = &progress;
 	}
 	memset(&claims, 0, sizeof(claims));
-	if (cli_value(&args, OPT_VAULT_LOG) != NULL)
-		check.vault_claims = &claims;
+	if (cli_value(&args, OPT_VAULT_LOG) != NULL) {
+		check.on_record = note_claims;
+		check.on_record_ctx = &claims;
+	}
 	r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result);
 	if (progress.shown)
 		fputs("\r\033[K", stderr); /* the line goes: the verdict says the rest */
-	if (r == 0 && check.vault_claims != NULL &&
+	if (r == 0 && check.on_record_ctx != NULL &&
 	    (r = vault_join(cli_value(&args, OPT_VAULT_LOG), &claims, &findings, &joined)) == 0)
 		printf("vault log: %llu lines read; %zu of %zu vault operations the records report are in it as "
 		       "reported\n",

@@ -805,10 +805,15 @@ static int check_one(struct replay *rp, long index, const git_oid *commit_id)
 	    (r = check_stored_files(rp, index, hex, rec, &dir)) == 0 &&
 	    (r = check_signoffs(rp, index, hex, &dir.signoffs, rp->genesis->roster)) == 0)
 		r = index == 0 ? load_scenario(rp, rec) : replay_script(rp, index, hex, rec);
-	if (r == 0 && rp->options->vault_claims != NULL)
-		r = vault_claims_note(rp->options->vault_claims, rec, hex);
 	git_tree_free(dir.tree);
 	sha256_digest(rp->record_bytes.data, rp->record_bytes.len, rp->previous_sha256);
+	if (r == 0 && rp->options->on_record != NULL && rp->genesis != NULL) {
+		const char *names[EVIDENCE_SIGNOFFS_MAX];
+		struct checked_record seen = {rec, hex, rp->previous_sha256, names, rp->signers_seen_count};
+		for (size_t i = 0; i < rp->signers_seen_count; i++)
+			names[i] = rp->genesis->roster->participants[rp->signers_seen[i]];
+		r = rp->options->on_record(rp->options->on_record_ctx, &seen);
+	}
 	rp->previous_session = rec->session;
 	rp->closed = rp->closed || rec->type == RECORD_CLOSE; /* every later record is after close */
 	rp->last_is_close = rec->type == RECORD_CLOSE;

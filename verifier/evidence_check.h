@@ -20,7 +20,15 @@
 
 #include "evidence/record.h"
 #include "verifier/findings.h"
-#include "verifier/vault_join.h"
+
+/* A record as the check saw it (everything borrowed, valid during the call). */
+struct checked_record {
+	const struct record *record;
+	const char *commit; /* hex */
+	const uint8_t *sha256; /* 32 bytes */
+	const char *const *signers; /* participant ids, in sign-off order */
+	size_t signer_count;
+};
 
 struct evidence_check_options {
 	const uint8_t *closing_hash; /* 32 bytes: the SHA-256 of the last record, from outside; or NULL */
@@ -31,9 +39,12 @@ struct evidence_check_options {
 	 * progress on a terminal), or NULL. It must not fail: it only reports. */
 	void (*progress)(void *ctx, size_t done, size_t total);
 	void *progress_ctx;
-	/* When not NULL, what each record says about the vault is collected here, for the join with the
-	 * vault's log (verifier/vault_join.h). */
-	struct vault_claims *vault_claims;
+	/* Called with each record once it is checked, in order, for those who collect what the evidence
+	 * says (the vault join, the reports), or NULL. `signers` are the participants whose sign-offs
+	 * verified; `sha256` is the record's hash. A non-zero return (a negative cer_err) stops the check
+	 * and is returned. */
+	int (*on_record)(void *ctx, const struct checked_record *record);
+	void *on_record_ctx;
 };
 
 /* Where the scenario the records were replayed against came from. */
