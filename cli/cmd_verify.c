@@ -12,11 +12,12 @@
 #include "common/hash.h"
 #include "common/pgpwords.h"
 #include "verifier/evidence_check.h"
+#include "verifier/report_xml.h"
 #include "verifier/vault_join.h"
 
 #define SCENARIO_FILE_MAX (16 * 1024 * 1024)
 
-enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH, OPT_VAULT_LOG };
+enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH, OPT_VAULT_LOG, OPT_FORMAT, OPT_OUTPUT };
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
@@ -25,21 +26,40 @@ static const struct cli_option options[] = {
         [OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX",
                               "the closing hash read out at the ceremony (catches truncation)"},
         [OPT_VAULT_LOG] = {"vault-log", 0, 1, 0, "FILE", "the vault's log, joined with the evidence both ways"},
+        [OPT_FORMAT] = {"format", 0, 1, 0, "xml", "the report's format (report)"},
+        [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where the report goes, else stdout (report)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
+#define VERIFY_OPTION_COUNT (OPTION_COUNT - 2) /* verify takes all but the report's own */
+
+/* The verdict's name (docs/verify.md) and its exit code. */
+static int verdict_of(const struct findings *findings, const struct evidence_check_result *result, const char **name)
+{
+	if (findings_total(findings) > 0) {
+		*name = "NOT-VERIFIED";
+		return EXIT_REFUSED;
+	}
+	if (!result->anchored || !result->closed) {
+		*name = !result->anchored ? "UNANCHORED" : result->invalidated ? "INVALIDATED" : "OPEN";
+		return EXIT_INCOMPLETE;
+	}
+	*name = "VERIFIED";
+	return EXIT_OK;
+}
 
 static int print_verdict(const struct findings *findings, const struct evidence_check_result *result)
 {
 	struct buf words = buf_make(1024);
+	const char *verdict;
+	int code = verdict_of(findings, result, &verdict), r;
 	char hex[65];
-	int r;
 
 	findings_print(findings, stdout);
-	if (findings_total(findings) > 0) {
+	if (code == EXIT_REFUSED) {
 		printf("NOT VERIFIED: %zu finding%s in %s\n", findings_total(findings),
 		       findings_total(findings) == 1 ? "" : "s",
 		       result->ceremony[0] ? result->ceremony : "the evidence");
-		return EXIT_REFUSED;
+		return code;
 	}
 	hex_encode(result->last_record_sha256, 32, hex);
 	if ((r = pgpwords_append(&words, result->last_record_sha256, 32)) != 0)
@@ -68,23 +88,18 @@ static int print_verdict(const struct findings *findings, const struct evidence_
 	}
 	printf("last record hash: %s\n                  %s\n", hex, (const char *)words.data);
 	buf_free(&words);
-	if (!result->anchored) {
+	if (strcmp(verdict, "UNANCHORED") == 0)
 		printf("verdict: UNANCHORED (authentic as a chain, but nothing from outside pins it: give the "
 		       "published\n"
 		       "         scenario with -s, or the closing hash read out at the ceremony with "
 		       "--closing-hash)\n");
-		return EXIT_INCOMPLETE;
-	}
-	if (!result->closed) {
-		if (result->invalidated)
-			printf("verdict: INVALIDATED (the last session ended with an incident and was not "
-			       "restarted)\n");
-		else
-			printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
-		return EXIT_INCOMPLETE;
-	}
-	printf("verdict: VERIFIED (closed; the closing hash is the last record hash)\n");
-	return EXIT_OK;
+	else if (strcmp(verdict, "INVALIDATED") == 0)
+		printf("verdict: INVALIDATED (the last session ended with an incident and was not restarted)\n");
+	else if (strcmp(verdict, "OPEN") == 0)
+		printf("verdict: OPEN (not closed: authentic so far, not a completed ceremony)\n");
+	else
+		printf("verdict: VERIFIED (closed; the closing hash is the last record hash)\n");
+	return code;
 }
 
 /* Progress on a terminal: at most ten updates a second, the last one always. */
@@ -109,88 +124,169 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	p->shown = 1;
 }
 
-static int note_claims(void *ctx, const struct checked_record *seen)
+/* One check, for `verify` (printed for people) and `report` (written as a report). */
+struct check_run {
+	struct evidence_check_options check;
+	struct evidence_check_result result;
+	struct findings findings;
+	struct vault_claims claims;
+	struct vault_join_result joined;
+	int joined_ran;
+	struct report_xml *report; /* or NULL */
+	struct progress progress;
+	struct buf scenario;
+	uint8_t closing[32], scenario_hash[32];
+};
+
+/* What each checked record feeds: the vault claims (with --vault-log), the report. */
+static int on_record(void *ctx, const struct checked_record *seen)
 {
-	return vault_claims_note(ctx, seen->record, seen->commit);
+	struct check_run *run = ctx;
+	int r = vault_claims_note(&run->claims, seen->record, seen->commit);
+
+	if (r == 0 && run->report != NULL)
+		r = report_xml_record(run->report, seen);
+	return r;
 }
+
+/* Parse the check's options out of `args` and run it (and the vault join). */
+static int run_check(const struct cli_args *args, struct check_run *run)
+{
+	const char *hex;
+	int r;
+
+	if ((r = cli_require(args, options, OPT_EVIDENCE)) != 0)
+		return r;
+	if ((hex = cli_value(args, OPT_CLOSING_HASH)) != NULL) {
+		if (hex_decode_exact(hex, strlen(hex), run->closing, sizeof(run->closing)) != 0)
+			return err_set(CER_ERR_USAGE, "--closing-hash: expected 64 hex digits");
+		run->check.closing_hash = run->closing;
+	}
+	if ((hex = cli_value(args, OPT_SCENARIO_HASH)) != NULL) {
+		if (hex_decode_exact(hex, strlen(hex), run->scenario_hash, sizeof(run->scenario_hash)) != 0)
+			return err_set(CER_ERR_USAGE, "--scenario-hash: expected 64 hex digits");
+		run->check.scenario_hash = run->scenario_hash;
+	}
+	if (cli_value(args, OPT_SCENARIO) != NULL) {
+		if ((r = file_read_all(cli_value(args, OPT_SCENARIO), run->scenario.limit, &run->scenario)) != 0)
+			return r;
+		run->check.scenario = run->scenario.data;
+		run->check.scenario_len = run->scenario.len;
+	}
+	if (isatty(STDERR_FILENO)) { /* progress for people; a pipe or a file stays clean */
+		run->check.progress = show_progress;
+		run->check.progress_ctx = &run->progress;
+	}
+	run->check.on_record = on_record;
+	run->check.on_record_ctx = run;
+	r = evidence_check(cli_value(args, OPT_EVIDENCE), &run->check, &run->findings, &run->result);
+	if (run->progress.shown)
+		fputs("\r\033[K", stderr); /* the line goes: the verdict says the rest */
+	if (r == 0 && cli_value(args, OPT_VAULT_LOG) != NULL &&
+	    (r = vault_join(cli_value(args, OPT_VAULT_LOG), &run->claims, &run->findings, &run->joined)) == 0)
+		run->joined_ran = 1;
+	return r;
+}
+
+static void check_run_init(struct check_run *run)
+{
+	memset(run, 0, sizeof(*run));
+	run->scenario = buf_make(SCENARIO_FILE_MAX);
+}
+
+static void check_run_free(struct check_run *run)
+{
+	vault_claims_free(&run->claims);
+	findings_free(&run->findings);
+	buf_free(&run->scenario);
+	report_xml_free(run->report);
+}
+
+#define CHECK_SUMMARY                                                                                                  \
+	"First layer: every object intact, one linear branch, every\n"                                                 \
+	"record chained to the one before, every sign-off and commit signature valid and by a key of\n"                \
+	"the roster pinned in the genesis record, each person counted once. Second layer: the records\n"               \
+	"replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"                  \
+	"steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"                  \
+	"ending their session, restarts signed, the ceremony closed. With --vault-log, the vault's own\n"              \
+	"log joined with the records both ways: each vault operation a record reports is in the log as\n"              \
+	"reported, each operation logged during the ceremony is explained by a record, the log's chain\n"              \
+	"and signatures hold.\n"                                                                                       \
+	"Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"                          \
+	"1: findings; 2: the check could not run (unreadable input)."
 
 int cmd_verify(int argc, char **argv)
 {
-	struct evidence_check_options check = {NULL, NULL, NULL, 0, NULL, NULL, NULL, NULL};
-	struct vault_claims claims;
-	struct vault_join_result joined;
-	struct progress progress = {0, 0};
-	struct evidence_check_result result;
-	struct findings findings = {0};
-	struct buf scenario = buf_make(SCENARIO_FILE_MAX);
-	uint8_t closing[32], scenario_hash[32];
+	struct check_run run;
 	struct cli_args args;
-	const char *hex;
 	int r;
+
+	if ((r = cli_parse(argc, argv, options, VERIFY_OPTION_COUNT, &args)) != 0)
+		return r;
+	if (args.help) {
+		cli_print_help(
+		        "verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX] [--vault-log FILE]",
+		        "Check an evidence repository. " CHECK_SUMMARY " One line per finding.", options,
+		        VERIFY_OPTION_COUNT);
+		return EXIT_OK;
+	}
+	if (args.positional_count != 0)
+		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
+	check_run_init(&run);
+	if ((r = run_check(&args, &run)) == 0) {
+		if (run.joined_ran)
+			printf("vault log: %llu lines read; %zu of %zu vault operations the records report are in it "
+			       "as "
+			       "reported\n",
+			       (unsigned long long)run.joined.entries, run.joined.joined, run.claims.count);
+		r = print_verdict(&run.findings, &run.result);
+	}
+	check_run_free(&run);
+	return r;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct check_run run;
+	struct cli_args args;
+	const char *format, *verdict;
+	int r, exit_code;
 
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
 	if (args.help) {
 		cli_print_help(
-		        "verify -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX] [--vault-log FILE]",
-		        "Check an evidence repository. First layer: every object intact, one linear branch, every\n"
-		        "record chained to the one before, every sign-off and commit signature valid and by a key of\n"
-		        "the roster pinned in the genesis record, each person counted once. Second layer: the records\n"
-		        "replayed against the scenario (your copy with -s, else the one stored with the evidence):\n"
-		        "steps in order, sign-off rules met by distinct allowed people, values matching, incidents\n"
-		        "ending their session, restarts signed, the ceremony closed. With --vault-log, the vault's "
-		        "own\n"
-		        "log joined with the records both ways: each vault operation a record reports is in the log "
-		        "as\n"
-		        "reported, each operation logged during the ceremony is explained by a record, the log's "
-		        "chain\n"
-		        "and signatures hold. One line per finding.\n"
-		        "Exit 0: verified and closed; 3: authentic and conforming but open or invalidated;\n"
-		        "1: findings; 2: the check could not run (unreadable input).",
+		        "report -e DIR [-s SCENARIO | --scenario-hash HEX] [--closing-hash HEX] [--vault-log FILE]\n"
+		        "              --format xml [-o FILE]",
+		        "Verify an evidence repository as 'verify' does and write the report: the ceremony, its\n"
+		        "participants and their keys, every record (time, actor, sign-offs, values, attachments,\n"
+		        "vault operations and their log references, incidents), every finding, the verdict, the\n"
+		        "last record's hash. XML valid against templates/report.xsd (docs/report.md). The report is\n"
+		        "written whatever the verdict; the exit code is verify's. " CHECK_SUMMARY,
 		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
 		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
-	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0)
+	if ((r = cli_require(&args, options, OPT_FORMAT)) != 0)
 		return r;
-	if ((hex = cli_value(&args, OPT_CLOSING_HASH)) != NULL) {
-		if (hex_decode_exact(hex, strlen(hex), closing, sizeof(closing)) != 0)
-			return err_set(CER_ERR_USAGE, "--closing-hash: expected 64 hex digits");
-		check.closing_hash = closing;
+	format = cli_value(&args, OPT_FORMAT);
+	if (strcmp(format, "xml") != 0)
+		return err_set(CER_ERR_USAGE, "--format %s: this build writes xml (html and oscal are not built yet)",
+		               format);
+	check_run_init(&run);
+	if ((r = report_xml_start(&run.report, cli_value(&args, OPT_OUTPUT) ? cli_value(&args, OPT_OUTPUT) : "-",
+	                          ceremony_version, ceremony_build_id)) == 0 &&
+	    (r = run_check(&args, &run)) == 0) {
+		exit_code = verdict_of(&run.findings, &run.result, &verdict);
+		r = report_xml_finish(run.report, &run.result, &run.findings, run.joined_ran ? &run.joined : NULL,
+		                      run.claims.count, verdict, exit_code);
+		if (r == 0) {
+			if (cli_value(&args, OPT_OUTPUT) != NULL)
+				fprintf(stderr, "report: %s (%s)\n", cli_value(&args, OPT_OUTPUT), verdict);
+			r = exit_code;
+		}
 	}
-	if ((hex = cli_value(&args, OPT_SCENARIO_HASH)) != NULL) {
-		if (hex_decode_exact(hex, strlen(hex), scenario_hash, sizeof(scenario_hash)) != 0)
-			return err_set(CER_ERR_USAGE, "--scenario-hash: expected 64 hex digits");
-		check.scenario_hash = scenario_hash;
-	}
-	if (cli_value(&args, OPT_SCENARIO) != NULL) {
-		if ((r = file_read_all(cli_value(&args, OPT_SCENARIO), scenario.limit, &scenario)) != 0)
-			return r;
-		check.scenario = scenario.data;
-		check.scenario_len = scenario.len;
-	}
-	if (isatty(STDERR_FILENO)) { /* progress for people; a pipe or a file stays clean */
-		check.progress = show_progress;
-		check.progress_ctx = &progress;
-	}
-	memset(&claims, 0, sizeof(claims));
-	if (cli_value(&args, OPT_VAULT_LOG) != NULL) {
-		check.on_record = note_claims;
-		check.on_record_ctx = &claims;
-	}
-	r = evidence_check(cli_value(&args, OPT_EVIDENCE), &check, &findings, &result);
-	if (progress.shown)
-		fputs("\r\033[K", stderr); /* the line goes: the verdict says the rest */
-	if (r == 0 && check.on_record_ctx != NULL &&
-	    (r = vault_join(cli_value(&args, OPT_VAULT_LOG), &claims, &findings, &joined)) == 0)
-		printf("vault log: %llu lines read; %zu of %zu vault operations the records report are in it as "
-		       "reported\n",
-		       (unsigned long long)joined.entries, joined.joined, claims.count);
-	vault_claims_free(&claims);
-	if (r == 0)
-		r = print_verdict(&findings, &result);
-	findings_free(&findings);
-	buf_free(&scenario);
+	check_run_free(&run);
 	return r;
 }

@@ -16,6 +16,7 @@ int cmd_evidence_append(int argc, char **argv);
 int cmd_evidence_log(int argc, char **argv);
 int cmd_evidence_allowed_signers(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 int cmd_begin(int argc, char **argv);
 int cmd_next(int argc, char **argv);

@@ -29,6 +29,7 @@ static const struct command commands[] = {
         {"share", cmd_share, "a key master contributes their share to the running vault"},
         {"vault", cmd_vault, "the vault: init, serve, status, seal, check-share, log verify"},
         {"verify", cmd_verify, "check an evidence repository: authentic, intact, complete"},
+        {"report", cmd_report, "verify, and write the compliance report (XML)"},
         {"evidence", cmd_evidence, "low level: create a repository, append signed records"},
         {"keygen", cmd_keygen, "make a throwaway Ed25519 key file for tests and demos"},
         {"demo", cmd_demo, "a complete sample run, scripted, into a new directory"},

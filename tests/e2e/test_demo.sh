@@ -51,6 +51,41 @@ run_expect 0 "$CEREMONY_VERIFY_BIN" -e "$D/evidence" -s "$D/scenario.xml"
 [ ! -s "$T/err" ] || fail "verify wrote to a piped stderr: $(cat "$T/err")"
 pass "verify shows its progress on a terminal, and nothing on a piped stderr"
 
+# The compliance report: XML valid against templates/report.xsd, saying what the evidence says.
+closing=$(git -C "$D/evidence" show main:$(git -C "$D/evidence" ls-tree -r --name-only main | grep 'record.xml$' | sort | tail -1) | sha256sum | cut -d' ' -f1)
+run_expect 0 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --closing-hash "$closing" \
+	--vault-log "$D/vault/vault.log" --format xml -o "$T/report.xml"
+err_has "report: $T/report.xml (VERIFIED)"
+xmllint --noout --nonet --schema "$CEREMONY_SOURCE_DIR/templates/report.xsd" "$T/report.xml" 2>/dev/null ||
+	fail "the report is not valid against templates/report.xsd"
+xq() { xmllint --xpath "$1" "$T/report.xml" 2>/dev/null; }
+[ "$(xq 'string(//*[local-name()="verdict"]/@result)')" = VERIFIED ] || fail "report: verdict"
+[ "$(xq 'string(//*[local-name()="ceremony"]/@id)')" = demo-key-ceremony ] || fail "report: ceremony id"
+[ "$(xq 'string(//*[local-name()="last-record-hash"]/@hex)')" = "$closing" ] || fail "report: last record hash"
+[ "$(xq 'count(//*[local-name()="record"])')" = 13 ] || fail "report: records"
+[ "$(xq 'count(//*[local-name()="incident"])')" = 1 ] || fail "report: the incident"
+alice_fp=$(ssh-keygen -lf "$D/keys/alice.pub" | cut -d' ' -f2)
+[ "$(xq 'string(//*[local-name()="participant"][@id="alice"]/*[local-name()="key"]/@fingerprint)')" = "$alice_fp" ] ||
+	fail "report: alice's key fingerprint is not ssh-keygen's"
+[ "$(xq 'string(//*[local-name()="vault-operation"][@op="export"]/@fingerprint)')" = "$fp" ] ||
+	fail "report: the exported key's fingerprint"
+[ "$(xq 'string(//*[local-name()="vault-log"]/@operations-joined)')" = "$(xq 'string(//*[local-name()="vault-log"]/@operations-claimed)')" ] ||
+	fail "report: the vault log join"
+[ -n "$(xq 'string(//*[local-name()="verifier"]/@build)')" ] || fail "report: the verifier's build"
+head -n 5 "$D/vault/vault.log" >"$T/short.log"
+run_expect 1 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --vault-log "$T/short.log" --format xml \
+	-o "$T/bad-report.xml"
+xmllint --noout --nonet --schema "$CEREMONY_SOURCE_DIR/templates/report.xsd" "$T/bad-report.xml" 2>/dev/null ||
+	fail "a NOT-VERIFIED report is not valid"
+grep -q 'result="NOT-VERIFIED"' "$T/bad-report.xml" || fail "the report hides the findings"
+grep -q 'code="vault-op-missing"' "$T/bad-report.xml" || fail "the report lacks the finding"
+run_expect 2 "$CEREMONY" report -e "$T/nowhere" --format xml -o "$T/none.xml"
+err_one_line
+[ ! -e "$T/none.xml" ] && [ -z "$(ls "$T" | grep 'none.xml.tmp')" ] || fail "a failed report left a file"
+run_expect 2 "$CEREMONY" report -e "$D/evidence" --format pdf
+err_one_line; err_has "--format pdf"
+pass "report --format xml: valid against templates/report.xsd, and it says what the evidence and the log say"
+
 run_expect 1 "$CEREMONY" demo "$D"
 err_one_line; err_has "already holds a demo"
 pass "the demo refuses a directory that holds one"
