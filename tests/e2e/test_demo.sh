@@ -86,6 +86,28 @@ run_expect 2 "$CEREMONY" report -e "$D/evidence" --format pdf
 err_one_line; err_has "--format pdf"
 pass "report --format xml: valid against templates/report.xsd, and it says what the evidence and the log say"
 
+# The HTML report: one self-contained page, rendered by headless Chromium in a network namespace of
+# its own (no traffic leaves the machine; the page needs none).
+render() { # render FILE: the DOM Chromium renders, on stdout
+	timeout 120 unshare -n chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--disable-component-update --no-first-run --user-data-dir="$T/chromium" --dump-dom "file://$1" 2>/dev/null
+}
+run_expect 0 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --closing-hash "$closing" \
+	--vault-log "$D/vault/vault.log" --format html -o "$T/report.html"
+grep -qE '<(script|link|img|iframe)' "$T/report.html" && fail "the HTML report is not self-contained"
+render "$T/report.html" >"$T/dom.html"
+grep -q 'id="verdict">Verdict: VERIFIED<' "$T/dom.html" || fail "the rendered page does not show the verdict"
+[ "$(grep -c '<tr class="' "$T/dom.html")" -eq 13 ] || fail "the rendered timeline does not show the 13 records"
+grep -q '<tr class="incident">' "$T/dom.html" || fail "the incident does not stand out"
+grep -q "$closing" "$T/dom.html" || fail "the page does not show the closing hash"
+grep -q 'Incident (declared)' "$T/dom.html" || fail "the page does not say what the incident was"
+run_expect 1 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --vault-log "$T/short.log" --format html \
+	-o "$T/bad-report.html"
+render "$T/bad-report.html" >"$T/bad-dom.html"
+grep -q 'class="verdict NOT-VERIFIED"' "$T/bad-dom.html" || fail "a failing verification does not stand out"
+grep -A1 '<div class="finding">' "$T/bad-dom.html" | grep -q '<strong>vault-op-missing</strong>' || fail "the finding does not stand out"
+pass "report --format html: a self-contained page Chromium renders, verdict, timeline, incident and findings shown"
+
 run_expect 1 "$CEREMONY" demo "$D"
 err_one_line; err_has "already holds a demo"
 pass "the demo refuses a directory that holds one"
