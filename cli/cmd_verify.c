@@ -13,7 +13,7 @@
 #include "common/hash.h"
 #include "common/pgpwords.h"
 #include "verifier/evidence_check.h"
-#include "verifier/report_html.h"
+#include "verifier/report_xslt.h"
 #include "verifier/report_xml.h"
 #include "verifier/vault_join.h"
 
@@ -28,7 +28,7 @@ static const struct cli_option options[] = {
         [OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX",
                               "the closing hash read out at the ceremony (catches truncation)"},
         [OPT_VAULT_LOG] = {"vault-log", 0, 1, 0, "FILE", "the vault's log, joined with the evidence both ways"},
-        [OPT_FORMAT] = {"format", 0, 1, 0, "xml|html", "the report's format (report)"},
+        [OPT_FORMAT] = {"format", 0, 1, 0, "xml|html|oscal", "the report's format (report)"},
         [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where the report goes, else stdout (report)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
@@ -126,8 +126,8 @@ static void show_progress(void *ctx, size_t done, size_t total)
 	p->shown = 1;
 }
 
-extern const unsigned char report_html_stylesheet[];
-extern const size_t report_html_stylesheet_len;
+extern const unsigned char report_html_stylesheet[], report_oscal_stylesheet[];
+extern const size_t report_html_stylesheet_len, report_oscal_stylesheet_len;
 
 /* One check, for `verify` (printed for people) and `report` (written as a report). */
 struct check_run {
@@ -256,7 +256,7 @@ int cmd_report(int argc, char **argv)
 	struct cli_args args;
 	const char *format, *verdict, *out;
 	char *xml_path = NULL;
-	int r, exit_code, html;
+	int r, exit_code, transformed;
 
 	if ((r = cli_parse(argc, argv, options, OPTION_COUNT, &args)) != 0)
 		return r;
@@ -277,23 +277,26 @@ int cmd_report(int argc, char **argv)
 	if ((r = cli_require(&args, options, OPT_FORMAT)) != 0)
 		return r;
 	format = cli_value(&args, OPT_FORMAT);
-	if (strcmp(format, "xml") != 0 && strcmp(format, "html") != 0)
-		return err_set(CER_ERR_USAGE, "--format %s: this build writes xml or html (oscal is not built yet)",
-		               format);
+	if (strcmp(format, "xml") != 0 && strcmp(format, "html") != 0 && strcmp(format, "oscal") != 0)
+		return err_set(CER_ERR_USAGE, "--format %s: the formats are xml, html and oscal", format);
 	out = cli_value(&args, OPT_OUTPUT) ? cli_value(&args, OPT_OUTPUT) : "-";
-	html = strcmp(format, "html") == 0;
-	/* The HTML page is the XML report through the stylesheet: the XML goes to a private file first. */
-	if (html && asprintf(&xml_path, "%s/ceremony-report-%ld.xml",
-	                     getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid()) < 0)
+	transformed = strcmp(format, "xml") != 0;
+	/* HTML and OSCAL are the XML report through a stylesheet: the XML goes to a private file first. */
+	if (transformed && asprintf(&xml_path, "%s/ceremony-report-%ld.xml",
+	                            getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid()) < 0)
 		return err_set(CER_ERR_NOMEM, "out of memory");
 	check_run_init(&run);
-	if ((r = report_xml_start(&run.report, html ? xml_path : out, ceremony_version, ceremony_build_id)) == 0 &&
+	if ((r = report_xml_start(&run.report, transformed ? xml_path : out, ceremony_version, ceremony_build_id)) ==
+	            0 &&
 	    (r = run_check(&args, &run)) == 0) {
 		exit_code = verdict_of(&run.findings, &run.result, &verdict);
 		r = report_xml_finish(run.report, &run.result, &run.findings, run.joined_ran ? &run.joined : NULL,
 		                      run.claims.count, verdict, exit_code);
-		if (r == 0 && html)
-			r = report_html_write(xml_path, report_html_stylesheet, report_html_stylesheet_len, out);
+		if (r == 0 && transformed)
+			r = strcmp(format, "html") == 0 ? report_transform(xml_path, report_html_stylesheet,
+			                                                   report_html_stylesheet_len, out)
+			                                : report_transform(xml_path, report_oscal_stylesheet,
+			                                                   report_oscal_stylesheet_len, out);
 		if (r == 0) {
 			if (cli_value(&args, OPT_OUTPUT) != NULL)
 				fprintf(stderr, "report: %s (%s)\n", cli_value(&args, OPT_OUTPUT), verdict);

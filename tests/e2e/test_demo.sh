@@ -108,6 +108,29 @@ grep -q 'class="verdict NOT-VERIFIED"' "$T/bad-dom.html" || fail "a failing veri
 grep -A1 '<div class="finding">' "$T/bad-dom.html" | grep -q '<strong>vault-op-missing</strong>' || fail "the finding does not stand out"
 pass "report --format html: a self-contained page Chromium renders, verdict, timeline, incident and findings shown"
 
+# The OSCAL report: assessment results valid against the OSCAL 1.0.4 schema.
+OSCAL_XSD=${CEREMONY_SHARED_DIR:?}/data/oscal-1.0.4-assessment-results.xsd
+run_expect 0 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --closing-hash "$closing" \
+	--vault-log "$D/vault/vault.log" --format oscal -o "$T/report.oscal.xml"
+xmllint --noout --nonet --schema "$OSCAL_XSD" "$T/report.oscal.xml" 2>/dev/null ||
+	fail "the OSCAL report is not valid against the OSCAL 1.0.4 assessment-results schema"
+grep -q '<status state="satisfied"/>' "$T/report.oscal.xml" || fail "OSCAL: the verdict is not satisfied"
+[ "$(grep -c '<observation ' "$T/report.oscal.xml")" -eq 13 ] || fail "OSCAL: one observation per record"
+[ -z "$(grep -o 'uuid="[^"]*"' "$T/report.oscal.xml" | sort | uniq -d)" ] || fail "OSCAL: a uuid twice"
+run_expect 1 "$CEREMONY" report -e "$D/evidence" -s "$D/scenario.xml" --vault-log "$T/short.log" --format oscal \
+	-o "$T/bad-report.oscal.xml"
+xmllint --noout --nonet --schema "$OSCAL_XSD" "$T/bad-report.oscal.xml" 2>/dev/null || fail "a failing OSCAL report is not valid"
+grep -q 'value="vault-op-missing"' "$T/bad-report.oscal.xml" || fail "OSCAL: the finding is missing"
+[ -z "$(grep -o 'uuid="[^"]*"' "$T/bad-report.oscal.xml" | sort | uniq -d)" ] || fail "OSCAL: a uuid twice"
+git init -q --bare "$T/empty-repo"
+for f in xml oscal; do
+	run_expect 1 "$CEREMONY" report -e "$T/empty-repo" --format $f -o "$T/empty.$f"
+done
+xmllint --noout --nonet --schema "$CEREMONY_SOURCE_DIR/templates/report.xsd" "$T/empty.xml" 2>/dev/null ||
+	fail "the report of an empty repository is not valid"
+xmllint --noout --nonet --schema "$OSCAL_XSD" "$T/empty.oscal" 2>/dev/null || fail "the OSCAL report of an empty repository is not valid"
+pass "report --format oscal: assessment results valid against the OSCAL 1.0.4 schema, findings included, even of no evidence"
+
 run_expect 1 "$CEREMONY" demo "$D"
 err_one_line; err_has "already holds a demo"
 pass "the demo refuses a directory that holds one"

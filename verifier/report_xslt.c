@@ -1,9 +1,10 @@
-#include "verifier/report_html.h"
+#include "verifier/report_xslt.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libxml/parser.h>
@@ -31,8 +32,10 @@ static xsltSecurityPrefsPtr locked_down(void)
 	return prefs;
 }
 
-int report_html_write(const char *xml_path, const unsigned char *xsl, size_t xsl_len, const char *out_path)
+int report_transform(const char *xml_path, const unsigned char *xsl, size_t xsl_len, const char *out_path)
 {
+	char generated[32];
+	const char *params[] = {"generated", generated, NULL};
 	xsltSecurityPrefsPtr prefs = locked_down();
 	xsltTransformContextPtr ctx = NULL;
 	xsltStylesheetPtr sheet = NULL;
@@ -42,6 +45,12 @@ int report_html_write(const char *xml_path, const unsigned char *xsl, size_t xsl
 
 	if (prefs == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");
+	{
+		time_t now = time(NULL);
+		struct tm tm;
+		gmtime_r(&now, &tm);
+		strftime(generated, sizeof(generated), "'%Y-%m-%dT%H:%M:%SZ'", &tm); /* an XPath string */
+	}
 	if (xsl_len > (size_t)INT32_MAX ||
 	    (style = xmlReadMemory((const char *)xsl, (int)xsl_len, "report-html.xsl", NULL, XML_PARSE_NONET)) ==
 	            NULL ||
@@ -56,9 +65,9 @@ int report_html_write(const char *xml_path, const unsigned char *xsl, size_t xsl
 		goto out;
 	}
 	if ((ctx = xsltNewTransformContext(sheet, doc)) == NULL || xsltSetCtxtSecurityPrefs(prefs, ctx) != 0 ||
-	    (html = xsltApplyStylesheetUser(sheet, doc, NULL, NULL, NULL, ctx)) == NULL ||
+	    (html = xsltApplyStylesheetUser(sheet, doc, params, NULL, NULL, ctx)) == NULL ||
 	    xsltSaveResultToString(&bytes, &len, html, sheet) != 0 || bytes == NULL || len <= 0) {
-		r = err_set(CER_ERR_INTERNAL, "the HTML report could not be made");
+		r = err_set(CER_ERR_INTERNAL, "the report could not be made from the XML report");
 		goto out;
 	}
 	if (strcmp(out_path, "-") == 0) {
