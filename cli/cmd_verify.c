@@ -1,4 +1,5 @@
 /* ceremony verify: the verdict on an evidence repository (first layer: authenticity and integrity). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,9 +283,18 @@ int cmd_report(int argc, char **argv)
 	out = cli_value(&args, OPT_OUTPUT) ? cli_value(&args, OPT_OUTPUT) : "-";
 	transformed = strcmp(format, "xml") != 0;
 	/* HTML and OSCAL are the XML report through a stylesheet: the XML goes to a private file first. */
-	if (transformed && asprintf(&xml_path, "%s/ceremony-report-%ld.xml",
-	                            getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid()) < 0)
-		return err_set(CER_ERR_NOMEM, "out of memory");
+	if (transformed) {
+		int fd;
+		if (asprintf(&xml_path, "%s/ceremony-report-XXXXXX",
+		             getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp") < 0)
+			return err_set(CER_ERR_NOMEM, "out of memory");
+		if ((fd = mkstemp(xml_path)) < 0) { /* a name nobody can guess or plant a link at */
+			r = err_set(CER_ERR_IO, "%s: %s", xml_path, strerror(errno));
+			free(xml_path);
+			return r;
+		}
+		close(fd);
+	}
 	check_run_init(&run);
 	if ((r = report_xml_start(&run.report, transformed ? xml_path : out, ceremony_version, ceremony_build_id)) ==
 	            0 &&

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libxml/xmlwriter.h>
@@ -19,6 +20,7 @@
 
 struct report_xml {
 	xmlTextWriterPtr w;
+	int fd; /* the temporary file's, which the writer writes to */
 	char *path, *tmp; /* path "-": stdout, written from the temporary file once complete */
 	int records_open; /* <records> was started (at the genesis record) */
 	int failed; /* a write failed: finish refuses */
@@ -73,22 +75,37 @@ int report_xml_start(struct report_xml **out, const char *path, const char *vers
 {
 	struct report_xml *r = calloc(1, sizeof(*r));
 
+	xmlOutputBufferPtr buffer;
+	int fd;
+
 	*out = NULL;
 	if (r == NULL || (r->path = strdup(path)) == NULL ||
-	    (strcmp(path, "-") == 0 ? asprintf(&r->tmp, "%s/ceremony-report-%ld.xml",
-	                                       getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp", (long)getpid())
-	                            : asprintf(&r->tmp, "%s.tmp-%ld", path, (long)getpid())) < 0) {
+	    (strcmp(path, "-") == 0 ? asprintf(&r->tmp, "%s/ceremony-report-XXXXXX",
+	                                       getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp")
+	                            : asprintf(&r->tmp, "%s.tmp-XXXXXX", path)) < 0) {
 		if (r != NULL)
 			free(r->path);
 		free(r);
 		return err_set(CER_ERR_NOMEM, "out of memory");
 	}
-	unlink(r->tmp);
-	if ((r->w = xmlNewTextWriterFilename(r->tmp, 0)) == NULL) {
-		int e = err_set(CER_ERR_IO, "%s: cannot write the report", path);
+	r->fd = -1;
+	/* A new file of a name nobody could guess or plant a link at (mkstemp: O_EXCL, mode 0600). */
+	if ((fd = mkstemp(r->tmp)) < 0) {
+		int e = err_set(CER_ERR_IO, "%s: %s", r->tmp, strerror(errno));
+		free(r->tmp);
+		r->tmp = NULL;
 		report_xml_free(r);
 		return e;
 	}
+	if ((buffer = xmlOutputBufferCreateFd(fd, NULL)) == NULL || (r->w = xmlNewTextWriter(buffer)) == NULL) {
+		int e = err_set(CER_ERR_IO, "%s: cannot write the report", path);
+		if (buffer != NULL && r->w == NULL)
+			xmlOutputBufferClose(buffer);
+		close(fd);
+		report_xml_free(r);
+		return e;
+	}
+	r->fd = fd;
 	W(r, xmlTextWriterSetIndent(r->w, 1));
 	W(r, xmlTextWriterSetIndentString(r->w, X("  ")));
 	W(r, xmlTextWriterStartDocument(r->w, NULL, "UTF-8", NULL));
@@ -232,11 +249,10 @@ static int put_in_place(struct report_xml *r)
 		return rc;
 	}
 	copy = strdup(r->path);
-	fd = open(r->tmp, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fsync(fd) != 0 || rename(r->tmp, r->path) != 0)
+	fd = r->fd;
+	/* mkstemp made it 0600; a report is for others to read. */
+	if (fchmod(fd, 0644) != 0 || fsync(fd) != 0 || rename(r->tmp, r->path) != 0)
 		rc = err_set(CER_ERR_IO, "%s: %s", r->path, strerror(errno));
-	if (fd >= 0)
-		close(fd);
 	if (rc == 0 && copy != NULL)
 		rc = file_sync_dir(dirname(copy));
 	free(copy);
@@ -306,6 +322,8 @@ void report_xml_free(struct report_xml *r)
 		return;
 	if (r->w != NULL)
 		xmlFreeTextWriter(r->w);
+	if (r->fd >= 0)
+		close(r->fd);
 	if (r->tmp != NULL)
 		unlink(r->tmp);
 	free(r->tmp);
