@@ -15,7 +15,7 @@
 #include "common/file.h"
 #include "common/hash.h"
 #include "vault/client.h"
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 #include "vault/keystore.h"
 #include "vault/init.h"
 #include "vault/log.h"

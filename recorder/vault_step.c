@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "vault/client.h"
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 #include "vault/init.h"
 #include "vault/log.h"
 #include "vault/passphrase.h"

@@ -158,7 +158,7 @@ int vault_init(const struct vault_init_request *req, struct vault_identity *iden
 	}
 	crypto_core_ristretto255_scalar_random(master);
 	if ((r = shamir_split(master, req->threshold, req->key_master_count, shares, &v.commitments)) != 0 ||
-	    (r = shamir_commitments_id(&v.commitments, v.id)) != 0 || (r = audit_key_derive(&audit, master)) != 0)
+	    (r = feldman_commitments_id(&v.commitments, v.id)) != 0 || (r = audit_key_derive(&audit, master)) != 0)
 		goto out;
 	memcpy(v.audit_public_key, audit->public_key, 32);
 	/* Shares first: if a key master cannot set a passphrase, no identity claims a vault. */

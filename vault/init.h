@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 
 struct vault_init_request {
 	const char *dir; /* the vault directory: created; must not exist or be empty */

@@ -13,7 +13,7 @@
 #define CEREMONY_VAULT_SERVICE_H
 
 #include "common/buf.h"
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 #include "vault/protocol.h"
 
 /* Request ops (field "op") and their fields (docs/formats/vault-protocol.md). */

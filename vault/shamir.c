@@ -29,13 +29,6 @@ bool shamir_scalar_is_canonical(const uint8_t s[SHAMIR_SCALAR_BYTES])
 	return canonical;
 }
 
-/* The scalar of a small public integer (a share index). */
-static void scalar_from_index(unsigned index, uint8_t out[SHAMIR_SCALAR_BYTES])
-{
-	memset(out, 0, SHAMIR_SCALAR_BYTES);
-	out[0] = (uint8_t)index;
-}
-
 static int check_secret_scalar(const uint8_t s[SHAMIR_SCALAR_BYTES], const char *what)
 {
 	if (!shamir_scalar_is_canonical(s))
@@ -57,48 +50,8 @@ static int check_split_shape(unsigned threshold, unsigned count)
 	return 0;
 }
 
-int shamir_commitments_check(const struct shamir_commitments *c)
-{
-	unsigned j;
-
-	if (c->threshold < SHAMIR_MIN_THRESHOLD || c->threshold > SHAMIR_MAX_SHARES)
-		return err_set(CER_ERR_FORMAT, "commitments: threshold %u is outside %d..%d", c->threshold,
-		               SHAMIR_MIN_THRESHOLD, SHAMIR_MAX_SHARES);
-	for (j = 0; j < c->threshold; j++) {
-		/* The identity would mean a zero coefficient: a zero secret or a lower threshold. */
-		if (sodium_is_zero(c->c[j], SHAMIR_POINT_BYTES))
-			return err_set(CER_ERR_FORMAT, "commitments: C%u is the identity", j);
-		if (crypto_core_ristretto255_is_valid_point(c->c[j]) != 1)
-			return err_set(CER_ERR_FORMAT, "commitments: C%u is not a valid ristretto255 point", j);
-	}
-	for (; j < SHAMIR_MAX_SHARES; j++)
-		if (!sodium_is_zero(c->c[j], SHAMIR_POINT_BYTES))
-			return err_set(CER_ERR_FORMAT, "commitments: C%u is set beyond the threshold %u", j,
-			               c->threshold);
-	return 0;
-}
-
-/* sum_j C_j * x^j by Horner's rule over the points: public values only. */
-static int commitments_eval(const struct shamir_commitments *c, unsigned index, uint8_t out[SHAMIR_POINT_BYTES])
-{
-	uint8_t x[SHAMIR_SCALAR_BYTES], acc[SHAMIR_POINT_BYTES];
-	unsigned j;
-
-	scalar_from_index(index, x);
-	memcpy(acc, c->c[c->threshold - 1], SHAMIR_POINT_BYTES);
-	for (j = c->threshold - 1; j-- > 0;) {
-		/* A -1 means the product is the identity (encoded as zeros), which add() accepts. */
-		if (crypto_scalarmult_ristretto255(acc, x, acc) != 0)
-			memset(acc, 0, sizeof(acc));
-		if (crypto_core_ristretto255_add(acc, acc, c->c[j]) != 0)
-			return err_set(CER_ERR_INTERNAL, "ristretto255 point addition failed");
-	}
-	memcpy(out, acc, SHAMIR_POINT_BYTES);
-	return 0;
-}
-
 /* The verification once the commitments are known to be well formed. */
-static int verify_checked(const struct shamir_commitments *c, unsigned index, const uint8_t share[SHAMIR_SCALAR_BYTES])
+static int verify_checked(const struct feldman_commitments *c, unsigned index, const uint8_t share[SHAMIR_SCALAR_BYTES])
 {
 	uint8_t lhs[SHAMIR_POINT_BYTES], rhs[SHAMIR_POINT_BYTES];
 	int r;
@@ -110,27 +63,27 @@ static int verify_checked(const struct shamir_commitments *c, unsigned index, co
 	/* A zero share has no point (base() refuses it); no split hands one out. */
 	if (crypto_scalarmult_ristretto255_base(lhs, share) != 0)
 		return err_set(CER_ERR_VERIFY, "share %u does not match the vault's commitments", index);
-	if ((r = commitments_eval(c, index, rhs)) != 0)
+	if ((r = feldman_expected_point(c, index, rhs)) != 0)
 		return r;
 	if (sodium_memcmp(lhs, rhs, SHAMIR_POINT_BYTES) != 0)
 		return err_set(CER_ERR_VERIFY, "share %u does not match the vault's commitments", index);
 	return 0;
 }
 
-int shamir_verify_share(const struct shamir_commitments *c, unsigned index, const uint8_t share[SHAMIR_SCALAR_BYTES])
+int shamir_verify_share(const struct feldman_commitments *c, unsigned index, const uint8_t share[SHAMIR_SCALAR_BYTES])
 {
 	int r;
 
-	if ((r = shamir_commitments_check(c)) != 0)
+	if ((r = feldman_commitments_check(c)) != 0)
 		return r;
 	return verify_checked(c, index, share);
 }
 
 /* The split itself. `coef` holds a_0 .. a_{threshold-1} (sodium_malloc'd, checked by the caller). */
 static int split_polynomial(const uint8_t *coef, unsigned threshold, unsigned count, uint8_t *shares,
-                            struct shamir_commitments *out)
+                            struct feldman_commitments *out)
 {
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t x[SHAMIR_SCALAR_BYTES];
 	uint8_t *work = NULL, *tmp;
 	unsigned i, j;
@@ -150,7 +103,7 @@ static int split_polynomial(const uint8_t *coef, unsigned threshold, unsigned co
 	for (i = 1; i <= count; i++) {
 		uint8_t *acc = work + (size_t)(i - 1) * SHAMIR_SCALAR_BYTES;
 
-		scalar_from_index(i, x);
+		feldman_scalar_from_index(i, x);
 		memcpy(acc, coef + (size_t)(threshold - 1) * SHAMIR_SCALAR_BYTES, SHAMIR_SCALAR_BYTES);
 		for (j = threshold - 1; j-- > 0;) {
 			crypto_core_ristretto255_scalar_mul(tmp, acc, x);
@@ -176,7 +129,7 @@ out:
 }
 
 int shamir_split_with_coefficients(const uint8_t secret[SHAMIR_SCALAR_BYTES], const uint8_t *coefficients,
-                                   unsigned threshold, unsigned count, uint8_t *shares, struct shamir_commitments *out)
+                                   unsigned threshold, unsigned count, uint8_t *shares, struct feldman_commitments *out)
 {
 	uint8_t *coef = NULL;
 	unsigned j;
@@ -203,7 +156,7 @@ int shamir_split_with_coefficients(const uint8_t secret[SHAMIR_SCALAR_BYTES], co
 }
 
 int shamir_split(const uint8_t secret[SHAMIR_SCALAR_BYTES], unsigned threshold, unsigned count, uint8_t *shares,
-                 struct shamir_commitments *out)
+                 struct feldman_commitments *out)
 {
 	uint8_t *coef = NULL;
 	unsigned j;
@@ -262,13 +215,13 @@ int shamir_combine(const unsigned *indexes, const uint8_t *shares, unsigned coun
 	memset(acc, 0, SHAMIR_SCALAR_BYTES);
 	for (i = 0; i < count; i++) {
 		/* lambda_i = prod_{j != i} x_j / (x_j - x_i): public, from the indexes alone. */
-		scalar_from_index(1, num);
-		scalar_from_index(1, den);
-		scalar_from_index(indexes[i], xi);
+		feldman_scalar_from_index(1, num);
+		feldman_scalar_from_index(1, den);
+		feldman_scalar_from_index(indexes[i], xi);
 		for (j = 0; j < count; j++) {
 			if (j == i)
 				continue;
-			scalar_from_index(indexes[j], xj);
+			feldman_scalar_from_index(indexes[j], xj);
 			crypto_core_ristretto255_scalar_mul(num, num, xj);
 			crypto_core_ristretto255_scalar_sub(diff, xj, xi);
 			crypto_core_ristretto255_scalar_mul(den, den, diff);
@@ -291,7 +244,7 @@ out:
 	return r;
 }
 
-int shamir_combine_verified(const struct shamir_commitments *c, const unsigned *indexes, const uint8_t *shares,
+int shamir_combine_verified(const struct feldman_commitments *c, const unsigned *indexes, const uint8_t *shares,
                             unsigned count, uint8_t secret_out[SHAMIR_SCALAR_BYTES])
 {
 	uint8_t *secret = NULL;
@@ -299,7 +252,7 @@ int shamir_combine_verified(const struct shamir_commitments *c, const unsigned *
 	unsigned i;
 	int r;
 
-	if ((r = shamir_commitments_check(c)) != 0)
+	if ((r = feldman_commitments_check(c)) != 0)
 		return r;
 	if (count < c->threshold)
 		return err_set(CER_ERR_USAGE, "%u shares given, the vault needs %u", count, c->threshold);
@@ -335,30 +288,5 @@ int shamir_share_public(const uint8_t share[SHAMIR_SCALAR_BYTES], uint8_t point_
 	if (crypto_scalarmult_ristretto255_base(point, share) != 0)
 		return err_set(CER_ERR_INTERNAL, "ristretto255 base multiplication failed");
 	memcpy(point_out, point, SHAMIR_POINT_BYTES);
-	return 0;
-}
-
-int shamir_commitments_id(const struct shamir_commitments *c, uint8_t id_out[SHAMIR_VAULT_ID_BYTES])
-{
-	const size_t context_len = sizeof(SHAMIR_VAULT_ID_CONTEXT) - 1;
-	uint8_t msg[4 + sizeof(SHAMIR_VAULT_ID_CONTEXT) - 1 + 4 + SHAMIR_MAX_SHARES * SHAMIR_POINT_BYTES];
-	size_t len = 0;
-	int r;
-
-	if ((r = shamir_commitments_check(c)) != 0)
-		return r;
-	msg[len++] = 0;
-	msg[len++] = 0;
-	msg[len++] = 0;
-	msg[len++] = (uint8_t)context_len;
-	memcpy(msg + len, SHAMIR_VAULT_ID_CONTEXT, context_len);
-	len += context_len;
-	msg[len++] = 0;
-	msg[len++] = 0;
-	msg[len++] = 0;
-	msg[len++] = (uint8_t)c->threshold;
-	memcpy(msg + len, c->c, (size_t)c->threshold * SHAMIR_POINT_BYTES);
-	len += (size_t)c->threshold * SHAMIR_POINT_BYTES;
-	sha256_digest(msg, len, id_out);
 	return 0;
 }

@@ -20,20 +20,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define SHAMIR_SCALAR_BYTES 32
-#define SHAMIR_POINT_BYTES 32
-#define SHAMIR_MIN_THRESHOLD 2
-#define SHAMIR_MAX_SHARES 32
-#define SHAMIR_VAULT_ID_BYTES 32
-/* The domain-separation prefix of shamir_commitments_id(). */
-#define SHAMIR_VAULT_ID_CONTEXT "ceremony-vault-commitments-v1"
+#include "common/feldman.h"
 
-/* The public half of a split: C_j = a_j * G for j < threshold; the entries from `threshold` on
- * are all zero bytes, so one set of commitments has exactly one representation. */
-struct shamir_commitments {
-	uint8_t c[SHAMIR_MAX_SHARES][SHAMIR_POINT_BYTES];
-	unsigned threshold;
-};
+/* The vault's names for the public sizes and bounds (common/feldman.h). */
+#define SHAMIR_SCALAR_BYTES FELDMAN_SCALAR_BYTES
+#define SHAMIR_POINT_BYTES FELDMAN_POINT_BYTES
+#define SHAMIR_MIN_THRESHOLD FELDMAN_MIN_THRESHOLD
+#define SHAMIR_MAX_SHARES FELDMAN_MAX_SHARES
+#define SHAMIR_VAULT_ID_BYTES FELDMAN_VAULT_ID_BYTES
 
 /* Is `s` the canonical encoding of a scalar (an integer below L)? Does not say whether it is zero. */
 bool shamir_scalar_is_canonical(const uint8_t s[SHAMIR_SCALAR_BYTES]);
@@ -46,7 +40,7 @@ bool shamir_scalar_is_canonical(const uint8_t s[SHAMIR_SCALAR_BYTES]);
  * count > SHAMIR_MAX_SHARES; (CER_ERR_FORMAT) a zero or non-canonical secret. Every share is
  * checked against the commitments before it is handed out. */
 __attribute__((warn_unused_result)) int shamir_split(const uint8_t secret[SHAMIR_SCALAR_BYTES], unsigned threshold,
-                                                     unsigned count, uint8_t *shares, struct shamir_commitments *out);
+                                                     unsigned count, uint8_t *shares, struct feldman_commitments *out);
 
 /* The same with the coefficients a_1 .. a_{threshold-1} given (threshold - 1 scalars of 32 bytes,
  * borrowed), for known-answer tests. Each coefficient must be canonical and nonzero
@@ -54,18 +48,13 @@ __attribute__((warn_unused_result)) int shamir_split(const uint8_t secret[SHAMIR
 __attribute__((warn_unused_result)) int shamir_split_with_coefficients(const uint8_t secret[SHAMIR_SCALAR_BYTES],
                                                                        const uint8_t *coefficients, unsigned threshold,
                                                                        unsigned count, uint8_t *shares,
-                                                                       struct shamir_commitments *out);
-
-/* Are these commitments well formed? threshold within SHAMIR_MIN_THRESHOLD..SHAMIR_MAX_SHARES,
- * each C_j (j < threshold) a valid ristretto255 point other than the identity, the unused entries
- * zero. Returns 0 or CER_ERR_FORMAT naming the first bad entry. */
-__attribute__((warn_unused_result)) int shamir_commitments_check(const struct shamir_commitments *c);
+                                                                       struct feldman_commitments *out);
 
 /* Does `share` (borrowed, secret) belong at 1-based `index` of the vault of `c`?
  * Returns 0 when s_i * G == sum_j C_j * i^j; CER_ERR_VERIFY "share <index> does not match the
  * vault's commitments" when it does not (or the share is zero); CER_ERR_FORMAT for an index
  * outside 1..SHAMIR_MAX_SHARES, a non-canonical share or malformed commitments. */
-__attribute__((warn_unused_result)) int shamir_verify_share(const struct shamir_commitments *c, unsigned index,
+__attribute__((warn_unused_result)) int shamir_verify_share(const struct feldman_commitments *c, unsigned index,
                                                             const uint8_t share[SHAMIR_SCALAR_BYTES]);
 
 /* Recover the secret from `count` shares (Lagrange interpolation at 0): indexes[k] is the 1-based
@@ -81,7 +70,7 @@ __attribute__((warn_unused_result)) int shamir_combine(const unsigned *indexes, 
 /* Verify every share against `c` (the first that fails is named, see shamir_verify_share()),
  * refuse fewer than c->threshold shares (CER_ERR_USAGE), combine, and check that the secret
  * times G is C_0. Writes `secret_out` on success only. */
-__attribute__((warn_unused_result)) int shamir_combine_verified(const struct shamir_commitments *c,
+__attribute__((warn_unused_result)) int shamir_combine_verified(const struct feldman_commitments *c,
                                                                 const unsigned *indexes, const uint8_t *shares,
                                                                 unsigned count,
                                                                 uint8_t secret_out[SHAMIR_SCALAR_BYTES]);
@@ -90,11 +79,5 @@ __attribute__((warn_unused_result)) int shamir_combine_verified(const struct sha
  * leaves the vault). Refuses a zero or non-canonical share (CER_ERR_FORMAT). */
 __attribute__((warn_unused_result)) int shamir_share_public(const uint8_t share[SHAMIR_SCALAR_BYTES],
                                                             uint8_t point_out[SHAMIR_POINT_BYTES]);
-
-/* The vault id: SHA-256 of the string SHAMIR_VAULT_ID_CONTEXT (uint32 length + bytes), the
- * threshold (uint32 big-endian) and C_0 .. C_{threshold-1}. Share files carry it, so a share of
- * another vault is refused before any decryption. Refuses malformed commitments. */
-__attribute__((warn_unused_result)) int shamir_commitments_id(const struct shamir_commitments *c,
-                                                              uint8_t id_out[SHAMIR_VAULT_ID_BYTES]);
 
 #endif

@@ -43,7 +43,7 @@
 
 /* The public fields of a share file. */
 struct sharefile_header {
-	uint8_t vault_id[SHAREFILE_VAULT_ID_BYTES]; /* shamir_commitments_id() of the vault */
+	uint8_t vault_id[SHAREFILE_VAULT_ID_BYTES]; /* feldman_commitments_id() of the vault */
 	unsigned share_index; /* 1..SHAMIR_MAX_SHARES */
 	char key_master_id[SHAREFILE_KEY_MASTER_ID_MAX + 1];
 	uint32_t opslimit;

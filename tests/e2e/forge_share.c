@@ -11,7 +11,7 @@
 
 #include "common/error.h"
 #include "common/init.h"
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 #include "vault/passphrase.h"
 #include "vault/sharefile.h"
 

@@ -20,7 +20,7 @@
 #include "common/error.h"
 #include "common/file.h"
 #include "common/init.h"
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 #include "vault/keys.h"
 #include "vault/keystore.h"
 #include "vault/passphrase.h"

@@ -103,7 +103,7 @@ static uint8_t *secure_alloc(size_t len)
 }
 
 /* The known-answer split: 2 of 3 with the vectors' a0 and a1. */
-static void kat_split(const struct feldman_vectors *v, uint8_t *shares, struct shamir_commitments *c)
+static void kat_split(const struct feldman_vectors *v, uint8_t *shares, struct feldman_commitments *c)
 {
 	cr_assert_eq(shamir_split_with_coefficients(v->a0, v->a1, 2, 3, shares, c), 0, "%s", err_message());
 }
@@ -118,7 +118,7 @@ static void random_secret(uint8_t out[S])
 Test(shamir, known_answer_split)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *shares = secure_alloc(3 * S);
 
 	vectors_load(&v);
@@ -130,14 +130,14 @@ Test(shamir, known_answer_split)
 	cr_assert_arr_eq(c.c[1], v.c1, SHAMIR_POINT_BYTES, "C1 differs from the vector");
 	for (int j = 2; j < SHAMIR_MAX_SHARES; j++)
 		cr_assert(sodium_is_zero(c.c[j], SHAMIR_POINT_BYTES), "C%d beyond the threshold is zero", j);
-	cr_assert_eq(shamir_commitments_check(&c), 0, "%s", err_message());
+	cr_assert_eq(feldman_commitments_check(&c), 0, "%s", err_message());
 	sodium_free(shares);
 }
 
 Test(shamir, known_answer_shares_verify)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 
 	vectors_load(&v);
 	memset(&c, 0, sizeof(c));
@@ -200,7 +200,7 @@ Test(shamir, known_answer_combine_every_pair)
 Test(shamir, changed_share_is_refused_and_attributed)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *shares = secure_alloc(3 * S);
 	static const struct {
 		unsigned byte, bit;
@@ -224,7 +224,7 @@ Test(shamir, changed_share_is_refused_and_attributed)
 Test(shamir, share_at_the_wrong_index_is_refused)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *shares = secure_alloc(3 * S);
 
 	vectors_load(&v);
@@ -238,7 +238,7 @@ Test(shamir, share_at_the_wrong_index_is_refused)
 Test(shamir, share_of_another_vault_is_refused)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c, other;
+	struct feldman_commitments c, other;
 	uint8_t *shares = secure_alloc(3 * S), *other_shares = secure_alloc(3 * S), *secret = secure_alloc(S);
 
 	vectors_load(&v);
@@ -262,7 +262,7 @@ Test(shamir, share_of_another_vault_is_refused)
 Test(shamir, bad_share_combines_to_another_secret_and_verify_catches_it)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *shares = secure_alloc(3 * S), *secret = secure_alloc(S), *before = secure_alloc(S);
 	unsigned idx[2] = {1, 3};
 
@@ -289,7 +289,7 @@ Test(shamir, bad_share_combines_to_another_secret_and_verify_catches_it)
 
 Test(shamir, combine_verified_needs_the_threshold)
 {
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *secret = secure_alloc(S), *shares = secure_alloc(5 * S), *out = secure_alloc(S);
 	unsigned idx[3] = {5, 2, 4};
 
@@ -319,7 +319,7 @@ static unsigned popcount(unsigned m)
 
 static void check_random_split(unsigned t, unsigned n)
 {
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *secret = secure_alloc(S), *shares = secure_alloc(n * S), *subset = secure_alloc(n * S);
 	uint8_t *out = secure_alloc(S), point[SHAMIR_POINT_BYTES];
 	unsigned idx[SHAMIR_MAX_SHARES];
@@ -370,7 +370,7 @@ Test(shamir, random_splits_combine_from_every_subset)
 
 Test(shamir, largest_split)
 {
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *secret = secure_alloc(S), *shares = secure_alloc(SHAMIR_MAX_SHARES * S), *out = secure_alloc(S);
 	unsigned idx[SHAMIR_MAX_SHARES];
 
@@ -389,7 +389,7 @@ Test(shamir, largest_split)
 
 Test(shamir, splits_of_one_secret_differ)
 {
-	struct shamir_commitments c1, c2;
+	struct feldman_commitments c1, c2;
 	uint8_t *secret = secure_alloc(S), *s1 = secure_alloc(3 * S), *s2 = secure_alloc(3 * S);
 
 	random_secret(secret);
@@ -409,7 +409,7 @@ Test(shamir, splits_of_one_secret_differ)
 static void assert_split_refused(const uint8_t *secret, const uint8_t *coef, unsigned t, unsigned n, int code,
                                  const char *fragment)
 {
-	struct shamir_commitments c, before;
+	struct feldman_commitments c, before;
 	uint8_t *shares = secure_alloc(SHAMIR_MAX_SHARES * S + S);
 	int r;
 
@@ -487,7 +487,7 @@ Test(shamir, canonical_scalars)
 Test(shamir, verify_refuses_bad_indexes_and_shares)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *shares = secure_alloc(3 * S), bad[S];
 
 	vectors_load(&v);
@@ -515,7 +515,7 @@ Test(shamir, verify_refuses_bad_indexes_and_shares)
 Test(shamir, verify_refuses_malformed_commitments)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c, bad;
+	struct feldman_commitments c, bad;
 	uint8_t *shares = secure_alloc(3 * S);
 
 	vectors_load(&v);
@@ -586,19 +586,19 @@ Test(shamir, share_public_refuses_bad_shares)
 Test(shamir, vault_id_names_the_commitments)
 {
 	struct feldman_vectors v;
-	struct shamir_commitments c, other;
+	struct feldman_commitments c, other;
 	uint8_t *shares = secure_alloc(3 * S);
 	uint8_t id1[SHAMIR_VAULT_ID_BYTES], id2[SHAMIR_VAULT_ID_BYTES], id3[SHAMIR_VAULT_ID_BYTES];
 
 	vectors_load(&v);
 	kat_split(&v, shares, &c);
-	cr_assert_eq(shamir_commitments_id(&c, id1), 0, "%s", err_message());
-	cr_assert_eq(shamir_commitments_id(&c, id2), 0);
+	cr_assert_eq(feldman_commitments_id(&c, id1), 0, "%s", err_message());
+	cr_assert_eq(feldman_commitments_id(&c, id2), 0);
 	cr_assert_arr_eq(id1, id2, sizeof(id1), "deterministic");
 	cr_assert_eq(shamir_split(v.a0, 2, 3, shares, &other), 0);
-	cr_assert_eq(shamir_commitments_id(&other, id3), 0);
+	cr_assert_eq(feldman_commitments_id(&other, id3), 0);
 	cr_assert(memcmp(id1, id3, sizeof(id1)) != 0, "another split, another id");
 	other.threshold = 1;
-	assert_error(shamir_commitments_id(&other, id3), CER_ERR_FORMAT, "threshold 1");
+	assert_error(feldman_commitments_id(&other, id3), CER_ERR_FORMAT, "threshold 1");
 	sodium_free(shares);
 }

@@ -37,7 +37,7 @@ static uint8_t *share; /* sodium_malloc'd */
 
 static void setup(void)
 {
-	struct shamir_commitments c;
+	struct feldman_commitments c;
 	uint8_t *secret, *shares;
 
 	cr_assert(sodium_init() >= 0);
@@ -49,7 +49,7 @@ static void setup(void)
 	cr_assert(secret != NULL && shares != NULL && share != NULL);
 	crypto_core_ristretto255_scalar_random(secret);
 	cr_assert_eq(shamir_split(secret, 2, 3, shares, &c), 0, "%s", err_message());
-	cr_assert_eq(shamir_commitments_id(&c, vault_id), 0, "%s", err_message());
+	cr_assert_eq(feldman_commitments_id(&c, vault_id), 0, "%s", err_message());
 	memcpy(share, shares, S);
 	sodium_free(secret);
 	sodium_free(shares);

@@ -1,4 +1,4 @@
-#include "vault/identity.h"
+#include "common/vault_identity.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -39,7 +39,7 @@ int vault_identity_write(const char *dir, const struct vault_identity *v)
 		goto out;
 	}
 	for (unsigned j = 0; j < v->commitments.threshold; j++)
-		json_array_append_new(commitments, hex_string(v->commitments.c[j], SHAMIR_POINT_BYTES));
+		json_array_append_new(commitments, hex_string(v->commitments.c[j], FELDMAN_POINT_BYTES));
 	for (unsigned i = 0; i < v->key_master_count; i++) {
 		json_t *m = json_object();
 		json_object_set_new(m, "id", json_string(v->key_masters[i]));
@@ -91,7 +91,7 @@ static int parse_identity(json_t *root, struct vault_identity *v)
 	                                     "commitments", "key_masters", "audit_public_key"};
 	json_t *commitments, *masters;
 	json_int_t threshold;
-	uint8_t id[SHAMIR_VAULT_ID_BYTES];
+	uint8_t id[FELDMAN_VAULT_ID_BYTES];
 	const char *key;
 	json_t *value;
 
@@ -111,15 +111,15 @@ static int parse_identity(json_t *root, struct vault_identity *v)
 	threshold = json_integer_value(json_object_get(root, "threshold"));
 	commitments = json_object_get(root, "commitments");
 	masters = json_object_get(root, "key_masters");
-	if (!json_is_integer(json_object_get(root, "threshold")) || threshold < SHAMIR_MIN_THRESHOLD ||
-	    threshold > SHAMIR_MAX_SHARES || !json_is_array(commitments) ||
+	if (!json_is_integer(json_object_get(root, "threshold")) || threshold < FELDMAN_MIN_THRESHOLD ||
+	    threshold > FELDMAN_MAX_SHARES || !json_is_array(commitments) ||
 	    json_array_size(commitments) != (size_t)threshold || !json_is_array(masters) ||
-	    json_array_size(masters) < (size_t)threshold || json_array_size(masters) > SHAMIR_MAX_SHARES)
+	    json_array_size(masters) < (size_t)threshold || json_array_size(masters) > FELDMAN_MAX_SHARES)
 		return err_set(CER_ERR_FORMAT, "bad threshold, commitments or key masters");
 	memset(v, 0, sizeof(*v));
 	v->commitments.threshold = (unsigned)threshold;
 	for (size_t j = 0; j < (size_t)threshold; j++)
-		if (take_hex(json_array_get(commitments, j), v->commitments.c[j], SHAMIR_POINT_BYTES) != 0)
+		if (take_hex(json_array_get(commitments, j), v->commitments.c[j], FELDMAN_POINT_BYTES) != 0)
 			return err_set(CER_ERR_FORMAT, "commitment %zu is not 64 hex digits", j);
 	for (size_t i = 0; i < json_array_size(masters); i++) {
 		json_t *m = json_array_get(masters, i);
@@ -134,9 +134,9 @@ static int parse_identity(json_t *root, struct vault_identity *v)
 	if (take_hex(json_object_get(root, "vault"), v->id, sizeof(v->id)) != 0 ||
 	    take_hex(json_object_get(root, "audit_public_key"), v->audit_public_key, 32) != 0)
 		return err_set(CER_ERR_FORMAT, "vault id or audit key is not hex of the right length");
-	if (shamir_commitments_check(&v->commitments) != 0)
+	if (feldman_commitments_check(&v->commitments) != 0)
 		return err_context(CER_ERR_FORMAT, "commitments");
-	if (shamir_commitments_id(&v->commitments, id) != 0 || memcmp(id, v->id, sizeof(id)) != 0)
+	if (feldman_commitments_id(&v->commitments, id) != 0 || memcmp(id, v->id, sizeof(id)) != 0)
 		return err_set(CER_ERR_VERIFY, "the vault id is not the id of its commitments");
 	return 0;
 }

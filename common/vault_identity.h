@@ -1,13 +1,13 @@
 /* The vault's public identity (DIR/vault.json): its id, the quorum, the Feldman commitments, the
  * key masters and their share indexes, and the audit public key that signs the vault log. It is
  * public and goes into the evidence; docs/formats/vault-identity.md is the format. */
-#ifndef CEREMONY_VAULT_IDENTITY_H
-#define CEREMONY_VAULT_IDENTITY_H
+#ifndef CEREMONY_COMMON_VAULT_IDENTITY_H
+#define CEREMONY_COMMON_VAULT_IDENTITY_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vault/shamir.h"
+#include "common/feldman.h"
 
 #define VAULT_IDENTITY_FILE "vault.json"
 #define VAULT_LOG_FILE "vault.log"
@@ -16,10 +16,10 @@
 #define VAULT_KEY_MASTER_ID_MAX 64
 
 struct vault_identity {
-	uint8_t id[SHAMIR_VAULT_ID_BYTES];
-	struct shamir_commitments commitments; /* threshold inside */
+	uint8_t id[FELDMAN_VAULT_ID_BYTES];
+	struct feldman_commitments commitments; /* threshold inside */
 	unsigned key_master_count;
-	char key_masters[SHAMIR_MAX_SHARES][VAULT_KEY_MASTER_ID_MAX + 1]; /* key_masters[i] holds share i+1 */
+	char key_masters[FELDMAN_MAX_SHARES][VAULT_KEY_MASTER_ID_MAX + 1]; /* key_masters[i] holds share i+1 */
 	uint8_t audit_public_key[32];
 };
 
