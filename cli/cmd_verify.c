@@ -13,6 +13,7 @@
 #include "common/file.h"
 #include "common/hash.h"
 #include "common/pgpwords.h"
+#include "common/vault_identity.h"
 #include "verifier/evidence_check.h"
 #include "verifier/report_xslt.h"
 #include "verifier/report_xml.h"
@@ -20,7 +21,16 @@
 
 #define SCENARIO_FILE_MAX (16 * 1024 * 1024)
 
-enum { OPT_EVIDENCE, OPT_SCENARIO, OPT_SCENARIO_HASH, OPT_CLOSING_HASH, OPT_VAULT_LOG, OPT_FORMAT, OPT_OUTPUT };
+enum {
+	OPT_EVIDENCE,
+	OPT_SCENARIO,
+	OPT_SCENARIO_HASH,
+	OPT_CLOSING_HASH,
+	OPT_VAULT_LOG,
+	OPT_VAULT_IDENTITY,
+	OPT_FORMAT,
+	OPT_OUTPUT
+};
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_SCENARIO] = {"scenario", 's', 1, 0, "FILE", "your copy of the published scenario; must be the one pinned"},
@@ -29,6 +39,8 @@ static const struct cli_option options[] = {
         [OPT_CLOSING_HASH] = {"closing-hash", 0, 1, 0, "HEX",
                               "the closing hash read out at the ceremony (catches truncation)"},
         [OPT_VAULT_LOG] = {"vault-log", 0, 1, 0, "FILE", "the vault's log, joined with the evidence both ways"},
+        [OPT_VAULT_IDENTITY] = {"vault-identity", 0, 1, 0, "FILE",
+                                "the vault's public identity (vault.json): shares checked against its commitments"},
         [OPT_FORMAT] = {"format", 0, 1, 0, "xml|html|oscal", "the report's format (report)"},
         [OPT_OUTPUT] = {"output", 'o', 1, 0, "FILE", "where the report goes, else stdout (report)"},
 };
@@ -191,6 +203,11 @@ static int run_check(const struct cli_args *args, struct check_run *run)
 	if (r == 0 && cli_value(args, OPT_VAULT_LOG) != NULL &&
 	    (r = vault_join(cli_value(args, OPT_VAULT_LOG), &run->claims, &run->findings, &run->joined)) == 0)
 		run->joined_ran = 1;
+	if (r == 0 && cli_value(args, OPT_VAULT_IDENTITY) != NULL) {
+		struct vault_identity identity;
+		if ((r = vault_identity_read_file(cli_value(args, OPT_VAULT_IDENTITY), &identity)) == 0)
+			r = vault_check_shares(&run->claims, &identity, &run->findings);
+	}
 	return r;
 }
 

@@ -143,14 +143,22 @@ static int parse_identity(json_t *root, struct vault_identity *v)
 
 int vault_identity_read(const char *dir, struct vault_identity *out)
 {
-	struct buf text = buf_make(VAULT_IDENTITY_MAX);
-	json_error_t error;
-	json_t *root = NULL;
 	char path[4096];
 	int r;
 
-	if ((r = path_in(path, sizeof(path), dir, VAULT_IDENTITY_FILE)) != 0 ||
-	    (r = file_read_all(path, text.limit, &text)) != 0)
+	if ((r = path_in(path, sizeof(path), dir, VAULT_IDENTITY_FILE)) != 0)
+		return r;
+	return vault_identity_read_file(path, out);
+}
+
+int vault_identity_read_file(const char *path, struct vault_identity *out)
+{
+	struct buf text = buf_make(VAULT_IDENTITY_MAX);
+	json_error_t error;
+	json_t *root = NULL;
+	int r;
+
+	if ((r = file_read_all(path, text.limit, &text)) != 0)
 		goto out;
 	root = json_loadb((const char *)text.data, text.len, JSON_REJECT_DUPLICATES, &error);
 	if (root == NULL) {

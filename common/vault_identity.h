@@ -29,4 +29,7 @@ __attribute__((warn_unused_result)) int vault_identity_write(const char *dir, co
  * and an id that is the commitments' id. Errors name the file. */
 __attribute__((warn_unused_result)) int vault_identity_read(const char *dir, struct vault_identity *out);
 
+/* The same, from an identity file anywhere (a copy an auditor holds, or one the evidence keeps). */
+__attribute__((warn_unused_result)) int vault_identity_read_file(const char *path, struct vault_identity *out);
+
 #endif

@@ -7,6 +7,8 @@
 
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/feldman.h"
+#include "common/vault_identity.h"
 #include "common/vault_log.h"
 
 /* Keys tracked by the join (session keys, destroyed fingerprints): bounded like the log's reader. */
@@ -311,5 +313,43 @@ out:
 	free(j.destroyed.keys);
 	free(j.certified.keys);
 	free(j.window_signers.keys);
+	return r;
+}
+
+int vault_check_shares(const struct vault_claims *claims, const struct vault_identity *identity,
+                       struct findings *findings)
+{
+	uint8_t expected[FELDMAN_POINT_BYTES];
+	int r = 0;
+
+	if (!claims->has_vault)
+		return 0; /* vault-unknown says it */
+	if (memcmp(identity->id, claims->vault_id, 32) != 0 ||
+	    memcmp(identity->audit_public_key, claims->audit_key, 32) != 0)
+		return findings_add(findings, "vault-identity-mismatch", FINDING_NO_RECORD, NULL,
+		                    "the vault identity given is not the vault the evidence pins (its id or audit key "
+		                    "differ): the shares cannot be checked against it");
+	for (size_t i = 0; i < claims->count && r == 0; i++) {
+		const struct vault_claim *c = &claims->items[i];
+		const struct record_vault_op *op = &c->op;
+		if (strcmp(op->op, "unseal-share") != 0 || !op->has_point)
+			continue;
+		if (op->share_index == 0 || op->share_index > identity->key_master_count ||
+		    strcmp(identity->key_masters[op->share_index - 1], op->who) != 0)
+			r = findings_add(findings, "vault-share-invalid", (long)c->record,
+			                 c->commit[0] ? c->commit : NULL,
+			                 "step %s: share %u is reported as %s's, the vault's identity names %s",
+			                 c->step, op->share_index, op->who,
+			                 op->share_index >= 1 && op->share_index <= identity->key_master_count
+			                         ? identity->key_masters[op->share_index - 1]
+			                         : "no key master for it");
+		else if ((r = feldman_expected_point(&identity->commitments, op->share_index, expected)) == 0 &&
+		         memcmp(expected, op->share_point, FELDMAN_POINT_BYTES) != 0)
+			r = findings_add(
+			        findings, "vault-share-invalid", (long)c->record, c->commit[0] ? c->commit : NULL,
+			        "step %s: the share %s contributed (share %u) is not a share of this vault's secret: "
+			        "its public point is not what the vault's commitments say",
+			        c->step, op->who, op->share_index);
+	}
 	return r;
 }

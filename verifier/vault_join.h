@@ -49,4 +49,12 @@ struct vault_join_result {
 __attribute__((warn_unused_result)) int vault_join(const char *log_path, const struct vault_claims *claims,
                                                    struct findings *findings, struct vault_join_result *result);
 
+/* Check the share contributions the records report against the vault's public identity
+ * (vault.json): it must be the vault the evidence pins (vault-identity-mismatch), and each share's
+ * public point must be what the commitments say for its index, held by the key master the identity
+ * names for it (vault-share-invalid). Adds findings; returns 0, or a negative cer_err. */
+struct vault_identity;
+__attribute__((warn_unused_result)) int
+vault_check_shares(const struct vault_claims *claims, const struct vault_identity *identity, struct findings *findings);
+
 #endif

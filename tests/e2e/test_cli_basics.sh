@@ -54,7 +54,7 @@ err_one_line; err_has "File exists"
 pass "keygen writes a key ssh-keygen reads, mode 0600, never overwrites"
 
 # The auditor's verifier is its own binary and cannot touch a secret: no vault code in it. It does
-# read the vault log (common/vault_log.h: a public format, no secret), and nothing else of the vault.
+# read the vault log and the vault's identity (common/: public, no secret), and nothing else of the vault.
 # (Optimized builds split functions into parts such as NAME.cold: the same function.)
 VERIFY=${CEREMONY_VERIFY_BIN:?CEREMONY_VERIFY_BIN must name ceremony-verify}
 nm "$CEREMONY" >"$T/nm-ceremony"
@@ -62,7 +62,7 @@ nm "$VERIFY" >"$T/nm-verify"
 grep -qE ' T (vault_|shamir_|sharefile_|keystore_)' "$T/nm-ceremony" || fail "the check below would prove nothing"
 grep -qE ' T vault_log_each$' "$T/nm-verify" || fail "ceremony-verify does not read the vault log"
 if grep -E ' [TtDdBbRr] (vault_|shamir_|sharefile_|keystore_|audit_key_|passphrase_)' "$T/nm-verify" |
-	grep -vE ' (vault_log_(each|verify|outcome_name|who_ok|parse_line|parsed_clear|signed_message|check_[a-z_]+|time_[a-z]+|line_[a-z_]+)|vault_claims_[a-z]+|vault_join)(\.[a-z0-9_.]+)?$'; then
+	grep -vE ' (vault_log_(each|verify|outcome_name|who_ok|parse_line|parsed_clear|signed_message|check_[a-z_]+|time_[a-z]+|line_[a-z_]+)|vault_claims_[a-z]+|vault_join|vault_check_shares|vault_identity_(read|read_file|write))(\.[a-z0-9_.]+)?$'; then
 	fail "ceremony-verify links vault code"
 fi
 run_expect 0 "$VERIFY" --version

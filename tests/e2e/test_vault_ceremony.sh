@@ -170,9 +170,12 @@ pass "sealed, closed; verify, git verify-commit, git fsck and vault log verify a
 
 # The evidence joined with the vault's own log, both ways.
 claimed=$(git -C "$E" log -p main | grep -c '<vault-operation ' || true)
-run_expect 0 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --closing-hash "$closing" --vault-log "$V/vault.log"
+run_expect 0 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --closing-hash "$closing" --vault-log "$V/vault.log" \
+	--vault-identity "$V/vault.json"
 out_has "of $claimed vault operations the records report are in it as reported"
 out_has "verdict: VERIFIED"
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --vault-identity "$T/other-vault/vault.json"
+out_has "vault-identity-mismatch: the vault identity given is not the vault the evidence pins"
 lines=$(wc -l <"$V/vault.log")
 head -n $((lines - 3)) "$V/vault.log" >"$T/truncated.log"
 run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --vault-log "$T/truncated.log"
@@ -181,7 +184,7 @@ sed '5s/"who":"/"who":"x/' "$V/vault.log" >"$T/edited.log"
 run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E" -s "$T/scenario.xml" --vault-log "$T/edited.log"
 out_has "vault-log-invalid"
 out_has "edited.log: line 5: bad signature"
-pass "verify --vault-log joins the records with the vault log; a truncated or edited log is caught"
+pass "verify --vault-log joins the records with the vault log, --vault-identity checks the shares; a truncated or edited log, another vault's identity are caught"
 
 # A vault operation no record explains: someone asks the open vault for a key mid-ceremony.
 E3=$T/evidence-3

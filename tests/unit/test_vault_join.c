@@ -10,7 +10,9 @@
 #include "common/error.h"
 #include "common/init.h"
 #include "helpers.h"
+#include "common/vault_identity.h"
 #include "vault/log.h"
+#include "vault/shamir.h"
 #include "verifier/vault_join.h"
 
 static char *dir, *log_path;
@@ -276,4 +278,108 @@ Test(vault_join, a_missing_log_is_an_error)
 	cr_assert(asprintf(&missing, "%s/none.log", dir) > 0);
 	cr_assert_eq(vault_join(missing, &claims, &findings, &res), CER_ERR_NOT_FOUND);
 	free(missing);
+}
+
+/* ---- shares against the vault's commitments ---- */
+
+/* An identity of a 2-of-3 vault and its shares (secure memory, 3 x 32). */
+static uint8_t *make_identity(struct vault_identity *id)
+{
+	static const char *const masters[] = {"bob", "carol", "erin"};
+	uint8_t *secret = sodium_malloc(32), *shares = sodium_malloc(3 * 32);
+
+	cr_assert(secret != NULL && shares != NULL);
+	crypto_core_ristretto255_scalar_random(secret);
+	memset(id, 0, sizeof(*id));
+	cr_assert_eq(shamir_split(secret, 2, 3, shares, &id->commitments), 0, "%s", err_message());
+	cr_assert_eq(feldman_commitments_id(&id->commitments, id->id), 0);
+	id->key_master_count = 3;
+	for (int i = 0; i < 3; i++)
+		snprintf(id->key_masters[i], sizeof(id->key_masters[i]), "%s", masters[i]);
+	memcpy(id->audit_public_key, audit_pk, 32);
+	memcpy(claims.vault_id, id->id, 32);
+	sodium_free(secret);
+	return shares;
+}
+
+static void claim_share(const char *who, unsigned index, const uint8_t point[32])
+{
+	struct record *rec = NULL;
+	struct record_vault_op o;
+
+	cr_assert_eq(record_new(&rec), 0);
+	rec->type = RECORD_STEP;
+	rec->sequence = 2;
+	snprintf(rec->step, sizeof(rec->step), "unseal");
+	memset(&o, 0, sizeof(o));
+	snprintf(o.op, sizeof(o.op), "unseal-share");
+	snprintf(o.outcome, sizeof(o.outcome), "ok");
+	snprintf(o.who, sizeof(o.who), "%s", who);
+	o.share_index = index;
+	o.has_point = 1;
+	memcpy(o.share_point, point, 32);
+	cr_assert_eq(record_add_vault_op(rec, &o), 0, "%s", err_message());
+	cr_assert_eq(vault_claims_note(&claims, rec, NULL), 0);
+	record_free(rec);
+}
+
+static const char *share_codes(const struct vault_identity *id)
+{
+	static char codes[512];
+
+	codes[0] = '\0';
+	cr_assert_eq(vault_check_shares(&claims, id, &findings), 0, "%s", err_message());
+	for (size_t i = 0; i < findings.count; i++)
+		snprintf(codes + strlen(codes), sizeof(codes) - strlen(codes), "%s\n", findings.items[i].code);
+	return codes;
+}
+
+Test(vault_join, shares_match_the_commitments)
+{
+	struct vault_identity id;
+	uint8_t *shares = make_identity(&id), point[32];
+
+	cr_assert_eq(shamir_share_public(shares, point), 0);
+	claim_share("bob", 1, point);
+	cr_assert_eq(shamir_share_public(shares + 64, point), 0);
+	claim_share("erin", 3, point);
+	cr_assert_str_eq(share_codes(&id), "");
+	sodium_free(shares);
+}
+
+Test(vault_join, a_share_that_is_not_the_vaults)
+{
+	struct vault_identity id;
+	uint8_t *shares = make_identity(&id), point[32];
+
+	cr_assert_eq(shamir_share_public(shares + 32, point), 0); /* carol's point, reported as share 1 */
+	claim_share("bob", 1, point);
+	cr_assert_str_eq(share_codes(&id), "vault-share-invalid\n");
+	cr_assert(strstr(findings.items[0].message, "is not a share of this vault's secret") != NULL, "%s",
+	          findings.items[0].message);
+	sodium_free(shares);
+}
+
+Test(vault_join, a_share_attributed_to_another_key_master)
+{
+	struct vault_identity id;
+	uint8_t *shares = make_identity(&id), point[32];
+
+	cr_assert_eq(shamir_share_public(shares, point), 0);
+	claim_share("carol", 1, point);
+	cr_assert_str_eq(share_codes(&id), "vault-share-invalid\n");
+	cr_assert(strstr(findings.items[0].message, "share 1 is reported as carol's, the vault's identity names bob") !=
+	                  NULL,
+	          "%s", findings.items[0].message);
+	sodium_free(shares);
+}
+
+Test(vault_join, the_identity_of_another_vault)
+{
+	struct vault_identity id;
+	uint8_t *shares = make_identity(&id);
+
+	claims.vault_id[0] ^= 1;
+	cr_assert_str_eq(share_codes(&id), "vault-identity-mismatch\n");
+	sodium_free(shares);
 }
