@@ -352,12 +352,15 @@ int cmd_demo(int argc, char **argv)
 	if (r != 0)
 		return r;
 	{
-		char log[PATH_MAX + 32];
+		char log[PATH_MAX + 32], identity[PATH_MAX + 32];
 		snprintf(log, sizeof(log), "%s/vault.log", d.vault);
+		snprintf(identity, sizeof(identity), "%s/vault.json", d.vault);
 		r = run(cmd_verify,
 		        "an auditor verifies: the evidence, the published scenario, the closing hash, the vault's own "
-		        "log",
-		        "-e", d.evidence, "-s", d.scenario, "--closing-hash", closing, "--vault-log", log, NULL);
+		        "log "
+		        "and its identity (the shares against its commitments)",
+		        "-e", d.evidence, "-s", d.scenario, "--closing-hash", closing, "--vault-log", log,
+		        "--vault-identity", identity, NULL);
 	}
 	if (r != 0)
 		return r;
