@@ -8,11 +8,12 @@
 #include "cli/options.h"
 #include "common/encoding.h"
 #include "common/error.h"
+#include "common/file.h"
 #include "common/hash.h"
 #include "common/pgpwords.h"
 #include "evidence/store.h"
 
-enum { OPT_EVIDENCE, OPT_STEP, OPT_TYPE, OPT_VALUE, OPT_NOTE, OPT_KEY, OPT_LOCK_WAIT };
+enum { OPT_EVIDENCE, OPT_STEP, OPT_TYPE, OPT_VALUE, OPT_NOTE, OPT_KEY, OPT_LOCK_WAIT, OPT_RECORD };
 static const struct cli_option options[] = {
         [OPT_EVIDENCE] = {"evidence", 'e', 1, 0, "DIR", "the evidence repository"},
         [OPT_STEP] = {"step", 0, 1, 0, "ID", "the step this record is for"},
@@ -21,6 +22,8 @@ static const struct cli_option options[] = {
         [OPT_NOTE] = {"note", 0, 1, 0, "TEXT", "a note for people, signed with the record"},
         [OPT_KEY] = {"key", 'k', 1, 1, "KEY", "a signer: key file, agent:COMMENT or agent:SHA256:..."},
         [OPT_LOCK_WAIT] = {"lock-wait", 0, 1, 0, "MS", "wait this long for another writer (default 10000)"},
+        [OPT_RECORD] = {"record", 0, 1, 0, "FILE",
+                        "append these exact record bytes instead (written by hand: to test what verify finds)"},
 };
 #define OPTION_COUNT (sizeof(options) / sizeof(options[0]))
 
@@ -114,27 +117,43 @@ int cmd_evidence_append(int argc, char **argv)
 	if (args.help) {
 		cli_print_help(
 		        "evidence append -e DIR --step ID [--type step|close] [--value NAME=VALUE ...] [--note TEXT]\n"
-		        "                         -k KEY [-k KEY ...]",
+		        "                         -k KEY [-k KEY ...]\n"
+		        "       evidence append -e DIR --record FILE -k KEY [-k KEY ...]",
 		        "Append one record after the tip: each -k KEY signs it (SSHSIG), the first KEY is the actor\n"
 		        "and signs the commit. Every signer must be in the roster the genesis record pinned, each\n"
-		        "person once. With --type close the closing hash is printed, as hex and PGP words.",
+		        "person once. With --type close the closing hash is printed, as hex and PGP words.\n"
+		        "With --record, the record is the file's exact bytes (it must parse and follow the tip): the\n"
+		        "low-level way to write what the recorder never would, to see what verify finds.",
 		        options, OPTION_COUNT);
 		return EXIT_OK;
 	}
 	if (args.positional_count != 0)
 		return err_set(CER_ERR_USAGE, "unexpected argument \"%s\"", args.positional[0]);
-	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 || (r = cli_require(&args, options, OPT_STEP)) != 0 ||
+	if ((r = cli_require(&args, options, OPT_EVIDENCE)) != 0 ||
+	    (cli_value(&args, OPT_RECORD) == NULL && (r = cli_require(&args, options, OPT_STEP)) != 0) ||
 	    (r = cli_require(&args, options, OPT_KEY)) != 0 ||
 	    (r = parse_lock_wait(cli_value(&args, OPT_LOCK_WAIT), &lock_wait)) != 0)
 		return r;
 	if ((r = signer_set_open(&signers, args.values[OPT_KEY], args.counts[OPT_KEY])) != 0 ||
 	    (r = evidence_store_open(&store, cli_value(&args, OPT_EVIDENCE))) != 0 || (r = record_new(&rec)) != 0)
 		goto out;
-	/* Prepare under the lock, so that the record we build is the one that follows the tip. */
-	if ((r = evidence_store_lock(store, lock_wait)) != 0 || (r = fill_record(&args, store, &signers, rec)) != 0 ||
-	    (r = record_serialize(rec, &bytes)) != 0 ||
-	    (r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
-	                         lock_wait, &commit)) != 0)
+	if (cli_value(&args, OPT_RECORD) != NULL) {
+		record_free(rec);
+		rec = NULL;
+		if ((r = file_read_all(cli_value(&args, OPT_RECORD), RECORD_BYTES_MAX, &bytes)) != 0 ||
+		    (r = record_parse(&rec, bytes.data, bytes.len)) != 0) {
+			if (r != 0 && cli_value(&args, OPT_RECORD) != NULL)
+				err_context(r, "%s", cli_value(&args, OPT_RECORD));
+			goto out;
+		}
+		if ((r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
+		                         lock_wait, &commit)) != 0)
+			goto out;
+	} else if ((r = evidence_store_lock(store, lock_wait)) != 0 ||
+	           /* Prepared under the lock, so that the record we build is the one that follows the tip. */
+	           (r = fill_record(&args, store, &signers, rec)) != 0 || (r = record_serialize(rec, &bytes)) != 0 ||
+	           (r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
+	                                lock_wait, &commit)) != 0)
 		goto out;
 	printf("record %u (%s %s) committed as %s\n", rec->sequence, record_type_name(rec->type), rec->step,
 	       git_oid_tostr_s(&commit));

@@ -201,6 +201,80 @@ out_has "generate rogue by mallory, ok, during the ceremony; no record explains 
 [ "$(grep -c 'vault-op-' "$T/out")" -eq 1 ] || fail "more than the rogue operation was found: $(cat "$T/out")"
 pass "a vault operation no record explains is found by the join"
 
+# A share that is not a share of the vault's secret, in a record insiders wrote by hand and signed
+# (evidence append --record): the check against the vault's commitments finds it.
+git -C "$E3" show main:records/00/00/00/02/record.xml >"$T/e3-unseal.xml"
+bob_op=$(grep '<vault-operation op="unseal-share" .*who="bob"' "$T/e3-unseal.xml")
+bob_seq=$(echo "$bob_op" | sed 's/.*log-seq="\([0-9]*\)".*/\1/')
+bob_hash=$(echo "$bob_op" | sed 's/.*log-hash="\([0-9a-f]*\)".*/\1/')
+scenario_hash=$(sed -n 's:.*<scenario-sha256>\(.*\)</scenario-sha256>.*:\1:p' "$T/e3-unseal.xml")
+cat >"$T/forged.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<record xmlns="urn:ceremony:record:1" version="1">
+  <ceremony>keygen-test</ceremony>
+  <scenario-sha256>$scenario_hash</scenario-sha256>
+  <session>1</session>
+  <sequence>3</sequence>
+  <previous-sha256>$(sha256sum <"$T/e3-unseal.xml" | cut -d' ' -f1)</previous-sha256>
+  <step>generate</step>
+  <type>incident</type>
+  <time>$(date -u +%Y-%m-%dT%H:%M:%SZ)</time>
+  <actor>alice</actor>
+  <payload>
+    <vault-operation op="unseal-share" outcome="ok" log-seq="$bob_seq" log-hash="$bob_hash" who="bob" share-index="1" share-point="$(printf 'ab%.0s' $(seq 32))"/>
+    <incident kind="declared">
+      <expected>step generate</expected>
+      <happened>bob's share, reported again</happened>
+    </incident>
+  </payload>
+</record>
+XML
+run_expect 0 "$CEREMONY" evidence append -e "$E3" --record "$T/forged.xml" -k "$(K alice)" -k "$(K dave)"
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E3" -s "$T/scenario.xml" --vault-identity "$V/vault.json"
+out_has "vault-share-invalid: step generate: the share bob contributed (share 1) is not a share of this vault's secret"
+[ "$(grep -c 'vault-share-invalid' "$T/out")" -eq 1 ] || fail "the true contributions were not accepted as such"
+run_expect 2 "$CEREMONY" evidence append -e "$E3" --record "$T/nowhere.xml" -k "$(K alice)"
+err_one_line; err_has "nowhere.xml"
+pass "a share that is not a share of the vault's secret is found against the vault's commitments"
+
+# A key destroyed, then used again in a later session: insiders report it (hand-written records,
+# signed); the replay of the script finds the use of a destroyed key.
+record_path() { printf 'records/%s/%s/%s/%s/record.xml' $(printf '%08d' "$1" | sed 's/../& /g'); }
+forge_incident() { # forge_incident SEQUENCE SESSION VAULT-OPERATION-LINE: an incident record after the tip
+	local prev
+	prev=$(git -C "$E3" show "main:$(record_path $(($1 - 1)))" | sha256sum | cut -d' ' -f1)
+	cat >"$T/forged-$1.xml" <<XML
+<?xml version="1.0" encoding="UTF-8"?>
+<record xmlns="urn:ceremony:record:1" version="1">
+  <ceremony>keygen-test</ceremony>
+  <scenario-sha256>$scenario_hash</scenario-sha256>
+  <session>$2</session>
+  <sequence>$1</sequence>
+  <previous-sha256>$prev</previous-sha256>
+  <step>room-check</step>
+  <type>incident</type>
+  <time>$(date -u +%Y-%m-%dT%H:%M:%SZ)</time>
+  <actor>alice</actor>
+  <payload>
+    $3
+    <incident kind="declared">
+      <expected>step room-check</expected>
+      <happened>what the vault did, reported</happened>
+    </incident>
+  </payload>
+</record>
+XML
+	run_expect 0 "$CEREMONY" evidence append -e "$E3" --record "$T/forged-$1.xml" -k "$(K alice)" -k "$(K dave)"
+}
+fp=$(printf 'cd%.0s' $(seq 32))
+run_expect 0 "$CEREMONY" restart -e "$E3" -k "$(K alice)" -k "$(K dave)" # session 2
+forge_incident 5 2 "<vault-operation op=\"destroy\" outcome=\"ok\" log-seq=\"1\" log-hash=\"$fp\" label=\"old-key\" fingerprint=\"$fp\"/>"
+run_expect 0 "$CEREMONY" restart -e "$E3" -k "$(K alice)" -k "$(K dave)" # session 3
+forge_incident 7 3 "<vault-operation op=\"sign\" outcome=\"ok\" log-seq=\"2\" log-hash=\"$fp\" label=\"old-key\" algorithm=\"ed25519\" fingerprint=\"$fp\" message-sha256=\"$fp\" signature-sha256=\"$fp\"/>"
+run_expect 1 "$CEREMONY_VERIFY_BIN" -e "$E3" -s "$T/scenario.xml"
+out_has "script-key-destroyed: vault operation sign on key old-key, whose fingerprint is that of a destroyed key"
+pass "a key destroyed earlier and used again is found by the replay"
+
 # The secret canary: no share, master secret, key-encryption key or private key, raw, hex or base64,
 # in the evidence (every object, uncompressed), the vault log and identity, the files we exported,
 # or anything a command printed.
