@@ -140,10 +140,10 @@ int cmd_evidence_append(int argc, char **argv)
 	if (cli_value(&args, OPT_RECORD) != NULL) {
 		record_free(rec);
 		rec = NULL;
-		if ((r = file_read_all(cli_value(&args, OPT_RECORD), RECORD_BYTES_MAX, &bytes)) != 0 ||
-		    (r = record_parse(&rec, bytes.data, bytes.len)) != 0) {
-			if (r != 0 && cli_value(&args, OPT_RECORD) != NULL)
-				err_context(r, "%s", cli_value(&args, OPT_RECORD));
+		if ((r = file_read_all(cli_value(&args, OPT_RECORD), RECORD_BYTES_MAX, &bytes)) != 0)
+			goto out; /* the message names the file */
+		if ((r = record_parse(&rec, bytes.data, bytes.len)) != 0) {
+			err_context(r, "%s", cli_value(&args, OPT_RECORD));
 			goto out;
 		}
 		if ((r = evidence_append(store, bytes.data, bytes.len, signers.items, signers.count, signers.items[0],
