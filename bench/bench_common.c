@@ -76,6 +76,8 @@ static void pick_signers(const struct bench_party *party, uint32_t seq, struct s
 		out[i] = party->signers[(seq + i) % BENCH_PARTICIPANTS];
 }
 
+const uint8_t *bench_vault_audit_key;
+
 int bench_create(struct evidence_store **out, const char *dir, struct bench_party *party)
 {
 	struct buf bytes = buf_make(RECORD_BYTES_MAX);
@@ -101,6 +103,11 @@ int bench_create(struct evidence_store **out, const char *dir, struct bench_part
 	snprintf(genesis->step, sizeof(genesis->step), "genesis");
 	snprintf(genesis->actor, sizeof(genesis->actor), "%s", participant_ids[actor]);
 	record_time_now(genesis->time);
+	if (bench_vault_audit_key != NULL) {
+		genesis->has_vault = 1;
+		memcpy(genesis->vault_audit_key, bench_vault_audit_key, 32);
+		sha256_digest(bench_vault_audit_key, 32, genesis->vault_id);
+	}
 	genesis->roster = roster; /* borrowed for serialization */
 	genesis->recorder_version = strdup("bench");
 	genesis->recorder_build = strdup("bench-gen-evidence");

@@ -28,6 +28,10 @@ void bench_party_free(struct bench_party *party);
 /* The participant id of participant i ("alice", "bob", "carol", "dave"). */
 const char *bench_participant(size_t i);
 
+/* When set (32 bytes), the genesis record pins a vault with this audit public key (its id: the
+ * SHA-256 of the key), so that a synthetic vault log signed by it can be joined (bench/README.md). */
+extern const uint8_t *bench_vault_audit_key;
+
 /* Create the evidence repository at `dir` and append its genesis record (3 sign-offs). */
 __attribute__((warn_unused_result)) int bench_create(struct evidence_store **out, const char *dir,
                                                      struct bench_party *party);

@@ -227,6 +227,11 @@ int main(int argc, char **argv)
 	crypto_sign_keypair(pk, sk);
 
 	printf("vault log benchmark: %lu entries in %s\n", n, path);
+	{
+		char hex[65];
+		hex_encode(pk, sizeof(pk), hex);
+		printf("audit public key: %s\n", hex); /* for bench-gen-evidence --vault-audit-key */
+	}
 	t0 = clock_now();
 	if ((r = generate(path, n, pk, sk, head)) != 0) {
 		fprintf(stderr, "bench-vault-log: generate: %s\n", err_message());

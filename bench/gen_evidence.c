@@ -1,6 +1,6 @@
 /* bench-gen-evidence: a synthetic evidence repository of N records, for the benchmarks.
  *
- *   bench-gen-evidence [--open] [--durable] [-k KEY -k KEY -k KEY -k KEY] DIR N
+ *   bench-gen-evidence [--open] [--durable] [--vault-audit-key HEX] [-k KEY -k KEY -k KEY -k KEY] DIR N
  *
  * Four participants (alice, bob, carol, dave): keys generated in memory, or the four key files
  * given with -k (e.g. written by `ceremony keygen`, so the CLI can append to the result). Record 0
@@ -17,18 +17,23 @@
 #include <unistd.h>
 
 #include "bench/bench_common.h"
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/init.h"
 
 static int usage(void)
 {
-	fputs("usage: bench-gen-evidence [--open] [--durable] [-k KEY -k KEY -k KEY -k KEY] DIR N\n", stderr);
+	fputs("usage: bench-gen-evidence [--open] [--durable] [--vault-audit-key HEX] [-k KEY -k KEY -k KEY -k KEY] "
+	      "DIR "
+	      "N\n",
+	      stderr);
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
 	const char *key_files[BENCH_PARTICIPANTS], *dir = NULL, *count_text = NULL;
+	static uint8_t vault_key[32];
 	struct evidence_store *store = NULL;
 	struct bench_party party;
 	size_t keys = 0;
@@ -42,7 +47,12 @@ int main(int argc, char **argv)
 			open_end = 1;
 		else if (strcmp(argv[i], "--durable") == 0)
 			durable = 1;
-		else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc && keys < BENCH_PARTICIPANTS)
+		else if (strcmp(argv[i], "--vault-audit-key") == 0 && i + 1 < argc) {
+			if (hex_decode_exact(argv[i + 1], strlen(argv[i + 1]), vault_key, sizeof(vault_key)) != 0)
+				return usage();
+			bench_vault_audit_key = vault_key;
+			i++;
+		} else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc && keys < BENCH_PARTICIPANTS)
 			key_files[keys++] = argv[++i];
 		else if (argv[i][0] == '-')
 			return usage();
