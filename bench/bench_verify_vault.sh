@@ -28,7 +28,7 @@ ev_floor=$(sed -n 's/^floor seconds: *\([0-9.]*\) wall.*/\1/p' "$work/verify.out
 
 /usr/bin/time -f '%e %M' -o "$work/time.out" "$build/cli/ceremony-verify" -e "$work/evidence" \
 	--vault-log "$work/bench-vault.log" >"$work/join.out" || true
-read -r total rss <"$work/time.out"
+read -r total rss < <(tail -n 1 "$work/time.out")
 grep -E '^vault log:|verdict' "$work/join.out" || true
 awk -v t="$total" -v e="$ev_floor" -v l="$log_floor" -v m="$rss" 'BEGIN {
 	printf "ceremony-verify --vault-log, %s records + %s log lines: %.1f s wall, peak RSS %d KiB\n", "'"$records"'", "'"$lines"'", t, m

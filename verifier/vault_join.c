@@ -205,13 +205,13 @@ static int on_line(void *ctx, const struct vault_log_line *line)
 	/* Accepted contributions are claimed by the unseal step's record once the vault opens; those a
 	 * claimed seal discarded (an incident, a restart) are explained by it. */
 	if (strcmp(e->op, "unseal-share") == 0 && ok && !claimed) {
-		if (j->pending_count < sizeof(j->pending_shares) / sizeof(j->pending_shares[0]))
+		if (window && j->pending_count < sizeof(j->pending_shares) / sizeof(j->pending_shares[0]))
 			j->pending_shares[j->pending_count++] = line->seq;
 		return j->error ? CER_ERR_NOMEM : 0;
 	}
 	if ((strcmp(e->op, "seal") == 0 || strcmp(e->op, "unseal") == 0) && ok) {
 		if (strcmp(e->op, "unseal") == 0 || !claimed)
-			for (size_t i = 0; i < j->pending_count && window; i++)
+			for (size_t i = 0; i < j->pending_count; i++)
 				find(j, "vault-op-unexplained", NULL,
 				     "vault log line %llu: an accepted share contribution no record reports",
 				     (unsigned long long)j->pending_shares[i]);

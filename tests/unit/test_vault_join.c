@@ -254,6 +254,16 @@ Test(vault_join, contributions_no_record_reports)
 	cr_assert_str_eq(join_codes(), "vault-op-unexplained\nvault-op-unexplained\n");
 }
 
+Test(vault_join, contributions_outside_the_ceremony_need_no_record)
+{
+	uint8_t h[32];
+
+	line(AFTER, "bob", "unseal-share", NULL, 0, 0, h); /* another ceremony's, never opened */
+	line(AFTER, "bob", "unseal-share", NULL, 0, 0, h);
+	line(AFTER, "carol", "unseal", NULL, 0, 0, h);
+	cr_assert_str_eq(join_codes(), "");
+}
+
 Test(vault_join, a_log_that_does_not_verify)
 {
 	uint8_t h[32];
