@@ -11,12 +11,16 @@ out_has "usage: ceremony <command>"
 for cmd in evidence verify keygen demo; do out_has "  $cmd"; done
 pass "--help lists the commands"
 
-for cmd in "evidence init" "evidence append" "evidence log" "evidence allowed-signers" verify keygen demo evidence; do
+# Every command --help lists, and every sub-subcommand.
+commands=$(sed -n 's/^  \([a-z][a-z-]*\)  .*/\1/p' "$T/out")
+[ "$(echo "$commands" | wc -w)" -ge 17 ] || fail "--help lists too few commands: $commands"
+for cmd in $commands "evidence init" "evidence append" "evidence log" "evidence allowed-signers" "vault init" \
+	"vault serve" "vault status" "vault seal" "vault check-share" "vault pubkey" "vault log" "scenario check"; do
 	# shellcheck disable=SC2086
 	run_expect 0 "$CEREMONY" $cmd --help
-	out_has "usage: ceremony"
+	grep -q "usage: ceremony\|usage: [a-z]" "$T/out" || fail "$cmd --help says no usage: $(head -n 2 "$T/out")"
 done
-pass "every subcommand has --help"
+pass "every command and subcommand has --help"
 
 run_expect 2 "$CEREMONY"
 err_has "usage: ceremony"
