@@ -14,6 +14,30 @@
 
 #include "common/error.h"
 
+int file_open_regular(const char *path, struct stat *st_out)
+{
+	struct stat st;
+	int fd, r;
+
+	/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever before we can refuse it. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return err_set(errno == ENOENT ? CER_ERR_NOT_FOUND : CER_ERR_IO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) != 0)
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		r = err_set(CER_ERR_IO, "%s: not a regular file", path);
+	else if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0)
+		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
+	else {
+		if (st_out != NULL)
+			*st_out = st;
+		return fd;
+	}
+	close(fd);
+	return r;
+}
+
 int file_read_all(const char *path, size_t max, struct buf *out)
 {
 	uint8_t chunk[16384];
@@ -22,22 +46,8 @@ int file_read_all(const char *path, size_t max, struct buf *out)
 	int fd, r = 0;
 
 	buf_reset(out);
-	/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever before we can refuse it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return err_set(errno == ENOENT ? CER_ERR_NOT_FOUND : CER_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = err_set(CER_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
+	if ((fd = file_open_regular(path, &st)) < 0)
+		return fd;
 	if ((uint64_t)st.st_size > (uint64_t)max) {
 		r = err_set(CER_ERR_FORMAT, "%s: too large (%lld bytes, at most %zu)", path, (long long)st.st_size,
 		            max);

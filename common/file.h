@@ -3,9 +3,16 @@
 #define CEREMONY_COMMON_FILE_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "common/buf.h"
+
+/* Open `path` for reading, refusing anything but a regular file without hanging on a FIFO (opened
+ * O_NONBLOCK, checked, then made blocking). Returns the descriptor (the caller closes it) and, when
+ * `st_out` is not NULL, its stat; or a negative cer_err naming the path: CER_ERR_NOT_FOUND,
+ * CER_ERR_IO ("not a regular file", or the system's reason). */
+__attribute__((warn_unused_result)) int file_open_regular(const char *path, struct stat *st_out);
 
 /* Read a whole regular file of at most `max` bytes into `out` (reset first).
  * Errors name the path: missing, not a regular file, larger than max, unreadable. */

@@ -1,13 +1,12 @@
 #include "common/vault_log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/error.h"
+#include "common/file.h"
 #include "common/hash.h"
 #include "common/vault_log_line.h"
 
@@ -221,7 +220,6 @@ int vault_log_each(const char *path, const uint8_t audit_pub[VAULT_LOG_PUBLIC_KE
                    void *ctx, struct vault_log_result *result)
 {
 	struct walk w = {0};
-	struct stat st;
 	uint64_t bad_line = 0;
 	int fd, r;
 
@@ -231,22 +229,8 @@ int vault_log_each(const char *path, const uint8_t audit_pub[VAULT_LOG_PUBLIC_KE
 	w.audit_pub = audit_pub;
 	w.fn = fn;
 	w.ctx = ctx;
-	/* O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever before we can refuse it. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return err_set(errno == ENOENT ? CER_ERR_NOT_FOUND : CER_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = err_set(CER_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
+	if ((fd = file_open_regular(path, NULL)) < 0)
+		return fd;
 	if ((r = walk_file(&w, fd, &bad_line)) != 0) {
 		if (bad_line != 0)
 			err_context(r, "%s", path);

@@ -43,17 +43,8 @@ static int read_file(const char *path, char *p, size_t *len_out)
 	ssize_t n;
 	int fd, r = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0)
-		return err_set(errno == ENOENT ? CER_ERR_NOT_FOUND : CER_ERR_IO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		r = err_set(CER_ERR_IO, "%s: not a regular file", path);
-		goto out;
-	}
+	if ((fd = file_open_regular(path, &st)) < 0)
+		return fd;
 	if (st.st_uid != geteuid()) {
 		r = err_set(CER_ERR_REFUSED, "%s: the passphrase file is owned by another user", path);
 		goto out;
@@ -62,10 +53,6 @@ static int read_file(const char *path, char *p, size_t *len_out)
 		r = err_set(CER_ERR_REFUSED,
 		            "%s: the passphrase file is accessible to others (mode %04o; chmod 600 it)", path,
 		            (unsigned)(st.st_mode & 07777));
-		goto out;
-	}
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
-		r = err_set(CER_ERR_IO, "%s: %s", path, strerror(errno));
 		goto out;
 	}
 	while (len < PASSPHRASE_BUF_BYTES - 1) {
