@@ -15,6 +15,7 @@
 #include "evidence/scenario.h"
 #include "evidence/script.h"
 #include "evidence/store.h"
+#include "verifier/prefetch.h"
 #include "verifier/sigcheck.h"
 
 /* libgit2 keeps the commits and trees it reads in the repository's object cache, up to a
@@ -43,6 +44,7 @@ struct replay {
 	struct buf attachment_bytes;
 	struct buf stored_scenario; /* the genesis directory's scenario.xml, when there is one */
 	struct sigcheck *sigcheck; /* the Ed25519 checks, on the second core */
+	struct prefetch *prefetch; /* the objects, read ahead on another core */
 	long signers_seen[EVIDENCE_SIGNOFFS_MAX];
 	size_t signers_seen_count;
 	/* the second layer */
@@ -76,7 +78,7 @@ static int refresh_repository(struct replay *rp)
 		return r;
 	git_repository_free(rp->repo);
 	rp->repo = fresh;
-	return 0;
+	return prefetch_attach(rp->prefetch, rp->repo);
 }
 
 static int check_refs(struct replay *rp)
@@ -855,11 +857,14 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		                 "no " EVIDENCE_BRANCH ": the repository holds no evidence");
 		goto out;
 	}
-	if ((r = collect_history(&rp, &tip, &history, &count)) != 0 || (r = sigcheck_start(&rp.sigcheck)) != 0)
+	if ((r = collect_history(&rp, &tip, &history, &count)) != 0 || (r = sigcheck_start(&rp.sigcheck)) != 0 ||
+	    (r = prefetch_start(dir, history, rp.stop ? 0 : count, &rp.prefetch)) != 0 ||
+	    (r = prefetch_attach(rp.prefetch, rp.repo)) != 0)
 		goto out;
 	for (size_t i = 0; i < count && !rp.stop; i++) {
 		if (i > 0 && i % REPLAY_WINDOW == 0 && (r = refresh_repository(&rp)) != 0)
 			goto out;
+		prefetch_reach(rp.prefetch, i);
 		if ((r = check_one(&rp, (long)i, &history[i])) != 0)
 			goto out;
 		result->records = i + 1;
@@ -896,6 +901,8 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 	}
 out:
 	sigcheck_free(rp.sigcheck);
+	git_repository_free(rp.repo); /* before the read-ahead its backend answers from */
+	prefetch_free(rp.prefetch);
 	free(history);
 	record_free(rp.genesis);
 	scenario_free(rp.scenario);
@@ -903,6 +910,5 @@ out:
 	buf_free(&rp.signoff_blob);
 	buf_free(&rp.attachment_bytes);
 	buf_free(&rp.stored_scenario);
-	git_repository_free(rp.repo);
 	return r;
 }

@@ -8,8 +8,12 @@
 #include <sodium.h>
 
 #include "common/error.h"
+#include "verifier/cpus.h"
 
 #define QUEUE_SLOTS 1024
+/* The worker sleeps until this many checks are queued (or the queue is flushed): one wake-up per
+ * batch rather than per signature. */
+#define BATCH 64
 
 struct job {
 	uint8_t data[SIGCHECK_DATA_MAX];
@@ -32,7 +36,7 @@ struct sigcheck {
 	pthread_cond_t not_empty, not_full, drained;
 	struct job *queue; /* QUEUE_SLOTS */
 	size_t head, count, busy;
-	int stopping;
+	int stopping, flushing;
 	uint64_t submitted;
 	struct failure *failures; /* SIGCHECK_FAILURES_KEPT */
 	size_t failure_count, dropped;
@@ -58,13 +62,17 @@ static void *work(void *arg)
 {
 	struct sigcheck *sc = arg;
 	struct job job;
+	int draining = 0; /* woken with work: check until the queue is empty before sleeping again */
 
 	pthread_mutex_lock(&sc->lock);
 	for (;;) {
-		while (sc->count == 0 && !sc->stopping)
+		if (sc->count == 0)
+			draining = 0;
+		while (!draining && !sc->stopping && (sc->count == 0 || (sc->count < BATCH && !sc->flushing)))
 			pthread_cond_wait(&sc->not_empty, &sc->lock);
-		if (sc->count == 0 && sc->stopping)
-			break;
+		if (sc->count == 0)
+			break; /* stopping, and nothing left */
+		draining = 1;
 		job = sc->queue[sc->head];
 		sc->head = (sc->head + 1) % QUEUE_SLOTS;
 		sc->count--;
@@ -101,7 +109,7 @@ int sigcheck_start(struct sigcheck **out)
 	pthread_cond_init(&sc->not_full, NULL);
 	pthread_cond_init(&sc->drained, NULL);
 	/* One worker is enough: the reading thread and one checker keep two cores busy. */
-	sc->threaded = sysconf(_SC_NPROCESSORS_ONLN) > 1 && pthread_create(&sc->worker, NULL, work, sc) == 0;
+	sc->threaded = cpus_usable() > 1 && pthread_create(&sc->worker, NULL, work, sc) == 0;
 	*out = sc;
 	return 0;
 }
@@ -136,7 +144,8 @@ int sigcheck_submit(struct sigcheck *sc, const uint8_t *data, size_t len, const 
 	job->serial = sc->submitted++;
 	job->tag = *tag;
 	sc->count++;
-	pthread_cond_signal(&sc->not_empty);
+	if (sc->count == BATCH)
+		pthread_cond_signal(&sc->not_empty);
 	pthread_mutex_unlock(&sc->lock);
 	return 0;
 }
@@ -154,8 +163,11 @@ int sigcheck_finish(struct sigcheck *sc, int (*failed)(void *ctx, const struct s
 
 	if (sc->threaded) {
 		pthread_mutex_lock(&sc->lock);
+		sc->flushing = 1;
+		pthread_cond_signal(&sc->not_empty);
 		while (sc->count > 0 || sc->busy)
 			pthread_cond_wait(&sc->drained, &sc->lock);
+		sc->flushing = 0;
 		pthread_mutex_unlock(&sc->lock);
 	}
 	qsort(sc->failures, sc->failure_count, sizeof(*sc->failures), by_serial);

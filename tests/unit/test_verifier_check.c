@@ -2,6 +2,7 @@
  * directly, as an attacker with write access to the repository would (DESIGN.md section 7). Each
  * attack must come out as its own finding code (docs/findings.md). */
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,7 +42,7 @@ TestSuite(verify_history, .init = setup, .fini = teardown, .timeout = 60);
 TestSuite(verify_signatures, .init = setup, .fini = teardown, .timeout = 60);
 TestSuite(verify_objects, .init = setup, .fini = teardown, .timeout = 60);
 
-#define MAX_HISTORY 16
+#define MAX_HISTORY 320
 
 /* A repository made by the store, opened for tampering. */
 struct evidence {
@@ -104,16 +105,44 @@ struct outcome {
 	char *text;
 };
 
+static void check_once(const struct evidence *e, const struct evidence_check_options *options, struct outcome *o)
+{
+	int r;
+
+	memset(o, 0, sizeof(*o));
+	r = evidence_check(e->path, options, &o->findings, &o->result);
+	cr_assert_eq(r, 0, "evidence_check could not run: %s", err_message());
+	o->text = test_findings_text(&o->findings);
+}
+
+static void free_outcome(struct outcome *o);
+
+/* Every check runs twice: on every CPU the test may use (objects read ahead and signatures checked
+ * on other threads, verifier/prefetch.c and sigcheck.c) and on one CPU (all on this thread). The
+ * findings and the result must not depend on which. */
 static void run_check(const struct evidence *e, const uint8_t *closing_hash, const uint8_t *scenario_hash,
                       struct outcome *o)
 {
 	struct evidence_check_options options = {.closing_hash = closing_hash, .scenario_hash = scenario_hash};
-	int r;
+	struct outcome alone;
+	cpu_set_t all, one;
+	int first = 0;
 
-	memset(o, 0, sizeof(*o));
-	r = evidence_check(e->path, &options, &o->findings, &o->result);
-	cr_assert_eq(r, 0, "evidence_check could not run: %s", err_message());
-	o->text = test_findings_text(&o->findings);
+	check_once(e, &options, o);
+	cr_assert_eq(sched_getaffinity(0, sizeof(all), &all), 0);
+	while (!CPU_ISSET(first, &all))
+		first++;
+	CPU_ZERO(&one);
+	CPU_SET(first, &one);
+	cr_assert_eq(sched_setaffinity(0, sizeof(one), &one), 0);
+	check_once(e, &options, &alone);
+	cr_assert_eq(sched_setaffinity(0, sizeof(all), &all), 0);
+	cr_assert_str_eq(o->text, alone.text, "the findings on one CPU differ from those on %d", CPU_COUNT(&all));
+	cr_assert_eq(o->result.records, alone.result.records);
+	cr_assert_eq(o->result.closed, alone.result.closed);
+	cr_assert_eq(o->result.signatures_checked, alone.result.signatures_checked);
+	cr_assert_eq(memcmp(o->result.last_record_sha256, alone.result.last_record_sha256, 32), 0);
+	free_outcome(&alone);
 }
 
 static void free_outcome(struct outcome *o)
@@ -1266,5 +1295,33 @@ Test(verify_objects, corrupt_signoff_blob)
 	assert_finding_at(&o, "object-corrupt", 1);
 	free_outcome(&o);
 	free(path);
+	free_evidence(&e);
+}
+
+/* Longer than the read-ahead's ring and its readers' repository window (verifier/prefetch.c), so
+ * that slots and repositories are reused: a corrupt sign-off deep in the history is still found at
+ * its record, and the same on one CPU as on all (run_check). */
+Test(verify_objects, corrupt_signoff_deep_in_a_long_history, .timeout = 240)
+{
+	struct evidence e;
+	struct outcome o;
+	git_oid blob;
+	char *path;
+	struct buf armored = buf_make(SSHSIG_ARMORED_MAX);
+	static const char *const codes[] = {"object-corrupt", NULL};
+
+	make_evidence(&e, "long", "long", 299, 1);
+	assert_clean(&e, 301, 1);
+	signoff_blob(e.repo, &e.commit[290], 290, TEST_ALICE, &armored);
+	cr_assert_eq(git_blob_create_from_buffer(&blob, e.repo, armored.data, armored.len), 0);
+	path = object_path(&e, &blob);
+	overwrite(path, "garbage, not even zlib", 22);
+	run_check(&e, NULL, NULL, &o);
+	assert_codes(&o, codes);
+	assert_finding_at(&o, "object-corrupt", 290);
+	cr_assert_eq(o.result.records, 301, "the check goes on after a sign-off it cannot read");
+	free_outcome(&o);
+	free(path);
+	buf_free(&armored);
 	free_evidence(&e);
 }
