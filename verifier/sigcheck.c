@@ -3,7 +3,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
@@ -108,7 +107,8 @@ int sigcheck_start(struct sigcheck **out)
 	pthread_cond_init(&sc->not_empty, NULL);
 	pthread_cond_init(&sc->not_full, NULL);
 	pthread_cond_init(&sc->drained, NULL);
-	/* One worker is enough: the reading thread and one checker keep two cores busy. */
+	/* One worker is enough: with the readers (verifier/prefetch.c) and the checking thread it keeps
+	 * two cores busy. */
 	sc->threaded = cpus_usable() > 1 && pthread_create(&sc->worker, NULL, work, sc) == 0;
 	*out = sc;
 	return 0;

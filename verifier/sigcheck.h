@@ -23,7 +23,7 @@ struct sigcheck_tag {
 
 struct sigcheck;
 
-/* Start the checker (a worker thread when the machine has more than one CPU, else checks run
+/* Start the checker (a worker thread when the process may use more than one CPU, verifier/cpus.h; else checks run
  * at once on the caller's thread). */
 __attribute__((warn_unused_result)) int sigcheck_start(struct sigcheck **out);
 
