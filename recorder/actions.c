@@ -933,22 +933,29 @@ static int ceremony_close_locked(struct ceremony *c, struct signer *const *signe
 /* ---- every action runs under the writers' lock, on the state the repository has now ---- */
 
 /* Another command may have moved the ceremony on, or changed the pending record, since this one
- * opened it: then it is refused (run it again), never applied to a stale view. */
+ * opened it: then it is refused (run it again), never applied to a stale view. One change is taken
+ * in: more sign-offs on the same pending record (people signing at the same moment), which is then
+ * what this command adds to, exactly as if it had started after them. */
 static int begin_action(struct ceremony *c)
 {
 	struct pending *now = NULL;
 	struct evidence_tip tip;
-	int r, same;
+	int r, same, same_record;
 
 	if ((r = evidence_store_lock(c->store, EVIDENCE_DEFAULT_LOCK_WAIT_MS)) != 0)
 		return r;
 	if ((r = evidence_tip(c->store, &tip, NULL, NULL)) != 0 || (r = pending_load(&now, gitdir_of(c))) != 0)
 		goto fail;
+	same_record = now != NULL && c->pending != NULL && now->bytes.len == c->pending->bytes.len &&
+	              memcmp(now->bytes.data, c->pending->bytes.data, now->bytes.len) == 0;
 	same = tip.empty == c->tip.empty && (tip.empty || git_oid_equal(&tip.commit, &c->tip.commit)) &&
-	       (now == NULL) == (c->pending == NULL) &&
-	       (now == NULL || (now->bytes.len == c->pending->bytes.len &&
-	                        memcmp(now->bytes.data, c->pending->bytes.data, now->bytes.len) == 0 &&
-	                        now->signoff_count == c->pending->signoff_count));
+	       ((now == NULL && c->pending == NULL) ||
+	        (same_record && now->signoff_count >= c->pending->signoff_count));
+	if (same && same_record && now->signoff_count > c->pending->signoff_count) {
+		pending_free(c->pending);
+		c->pending = now;
+		now = NULL;
+	}
 	pending_free(now);
 	if (!same) {
 		r = err_set(CER_ERR_BUSY, "another command changed the ceremony while this one ran: run it again");

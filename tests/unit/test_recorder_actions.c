@@ -229,6 +229,52 @@ Test(actions, one_open_ceremony_goes_on_after_a_record_became_pending)
 	cr_assert_eq(cer->tip.sequence, 1);
 }
 
+/* Two commands open the ceremony, then act one after the other (each takes the writers' lock in
+ * turn): sign-offs the first added to the same pending record are taken in by the second, which
+ * completes the rule; anything else that moved is refused as a stale view. */
+Test(actions, sign_offs_given_at_the_same_moment_both_land)
+{
+	struct signer *alice[1] = {keys.signer[TEST_ALICE]}, *bob[1] = {keys.signer[TEST_BOB]},
+	              *carol[1] = {keys.signer[TEST_CAROL]}, *room_signers[2] = {keys.signer[TEST_ALICE],
+	                                                                         keys.signer[TEST_BOB]};
+	struct ceremony *second = NULL, *third = NULL;
+	char *photo = NULL, *log = NULL, *attach[2];
+	struct step_input open = {.attachments = (const char *const *)attach, .attachment_count = 2, .confirmed = 1};
+
+	cr_assert(asprintf(&photo, "%s/photo", dir) > 0 && asprintf(&log, "%s/log", dir) > 0);
+	test_write_file(photo, "photo", 5);
+	test_write_file(log, "log", 3);
+	cr_assert(asprintf(&attach[0], "photo=%s", photo) > 0 && asprintf(&attach[1], "log=%s", log) > 0);
+	reset_result();
+	cr_assert_eq(ceremony_record_step(cer, "room", &ROOM, room_signers, 2, &result), 0, "%s", err_message());
+	cr_assert(result.committed);
+	/* "open" needs two key masters and a witness: bob proposes it, alice and carol sign at once. */
+	reset_result();
+	cr_assert_eq(ceremony_record_step(cer, "open", &open, bob, 1, &result), 0, "%s", err_message());
+	cr_assert(result.pending, "%s", (char *)result.message.data);
+	cr_assert_eq(ceremony_open(&second, repo), 0, "%s", err_message());
+	cr_assert_eq(ceremony_open(&third, repo), 0, "%s", err_message());
+	reset_result();
+	cr_assert_eq(ceremony_sign(cer, alice, 1, &result), 0, "%s", err_message());
+	cr_assert(result.pending, "alice and bob are one key master short: %s", (char *)result.message.data);
+	reset_result();
+	cr_assert_eq(ceremony_sign(second, carol, 1, &result), 0, "a stale view: %s", err_message());
+	cr_assert(result.committed, "%s", (char *)result.message.data);
+	cr_assert_eq(result.sequence, 2);
+	/* The third opened before the commit: the record it saw pending is gone, so it is refused. */
+	reset_result();
+	assert_error(ceremony_sign(third, alice, 1, &result), CER_ERR_BUSY, "changed the ceremony while this one ran");
+	reopen();
+	cr_assert_eq(cer->tip.sequence, 2);
+	cr_assert_null(cer->pending);
+	ceremony_free(second);
+	ceremony_free(third);
+	free(attach[0]);
+	free(attach[1]);
+	free(photo);
+	free(log);
+}
+
 Test(actions, close_before_last_step_refused)
 {
 	struct signer *signers[3] = {keys.signer[TEST_ALICE], keys.signer[TEST_BOB], keys.signer[TEST_CAROL]};
