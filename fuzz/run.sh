@@ -27,7 +27,7 @@ esac
 [ "$seconds" -ge 1 ] || usage
 
 here=$(cd "$(dirname "$0")" && pwd)
-harnesses="sshsig sshkey_line allowed_signers private_key agent_reply record commit_raw tree_raw xml scenario vault_msg vault_log_line"
+harnesses="sshsig sshkey_line allowed_signers private_key agent_reply record commit_raw tree_raw loose_raw xml scenario vault_msg vault_log_line"
 artifacts=${FUZZ_ARTIFACT_DIR:-$build_dir/fuzz-artifacts}
 artifacts=$(mkdir -p "$artifacts" && cd "$artifacts" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/ceremony-fuzz.XXXXXX")

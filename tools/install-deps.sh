@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config git ca-certificates
   clang clang-format libclang-rt-14-dev   # fuzzing (libFuzzer) and the format check
   libsodium-dev libssl-dev libgit2-dev libxml2-dev libxslt1-dev libcriterion-dev libjansson-dev
+  zlib1g-dev                              # inflating loose Git objects in the verifier (libgit2 already uses it)
   openssh-client openssl libxml2-utils jq time # the witnesses: ssh-keygen, ssh-agent, openssl, xmllint, jq; GNU time
   chromium                                     # the HTML report, rendered headless by the tests
 )

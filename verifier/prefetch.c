@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/git_error.h"
 #include "evidence/commit_raw.h"
+#include "evidence/loose_raw.h"
 #include "evidence/store.h"
 #include "evidence/tree_raw.h"
 #include "verifier/cpus.h"
@@ -84,18 +85,34 @@ static void bundle_clear(struct bundle *b)
 	b->count = 0;
 }
 
-/* The object's bytes into f->data, when its header says it is of the type expected and at most
+/* Where a reader reads from: its own repository and, when that repository has no packs, its loose
+ * objects' files directly (evidence/loose_raw.h: one open per object instead of libgit2's two). */
+struct source {
+	git_repository *repo;
+	git_odb *odb;
+	struct loose_raw_reader *loose;
+};
+
+/* The object's bytes into f->data, when it is of the type expected and at most
  * PREFETCH_OBJECT_BYTES_MAX bytes: a small compressed object can inflate to gigabytes, and the
- * evidence is the attacker's. (libgit2's read stream would open a loose object once instead of
- * twice, but maps and unmaps it, and unmapping in a threaded process costs more than the open.) */
-static int read_bounded(git_odb *odb, const git_oid *id, git_object_t expected, struct fetched *f)
+ * evidence is the attacker's. Through libgit2 the size is read from the object's header first.
+ * (libgit2's read stream would open a loose object once instead of twice, but maps and unmaps it,
+ * and unmapping in a threaded process costs more than the open.) */
+static int read_bounded(struct source *src, const git_oid *id, git_object_t expected, struct fetched *f)
 {
 	git_odb_object *obj = NULL;
 	git_object_t type;
 	size_t size;
 
-	if (git_odb_read_header(&size, &type, odb, id) < 0 || type != expected || size > PREFETCH_OBJECT_BYTES_MAX ||
-	    git_odb_read(&obj, odb, id) < 0)
+	if (src->loose != NULL) {
+		int r = loose_raw_read(src->loose, id->id, &type, &f->data, &f->len);
+		if (r == 0)
+			return type == expected ? 0 : -1;
+		if (r != CER_ERR_NOT_FOUND)
+			return -1; /* refused: the checks read it through libgit2, which judges it */
+	}
+	if (git_odb_read_header(&size, &type, src->odb, id) < 0 || type != expected ||
+	    size > PREFETCH_OBJECT_BYTES_MAX || git_odb_read(&obj, src->odb, id) < 0)
 		return -1;
 	f->len = git_odb_object_size(obj);
 	if (git_odb_object_type(obj) == expected && (f->data = malloc(f->len + 1)) != NULL)
@@ -106,7 +123,7 @@ static int read_bounded(git_odb *odb, const git_oid *id, git_object_t expected, 
 
 /* Read one object into the bundle, or nothing (NULL) when it cannot or should not be read ahead:
  * the checks will then read it themselves and judge it. */
-static const struct fetched *fetch(git_odb *odb, struct bundle *b, const git_oid *id, git_object_t expected)
+static const struct fetched *fetch(struct source *src, struct bundle *b, const git_oid *id, git_object_t expected)
 {
 	struct fetched *f;
 
@@ -114,7 +131,7 @@ static const struct fetched *fetch(git_odb *odb, struct bundle *b, const git_oid
 		return NULL;
 	f = &b->objects[b->count];
 	f->data = NULL;
-	if (read_bounded(odb, id, expected, f) != 0) {
+	if (read_bounded(src, id, expected, f) != 0) {
 		free(f->data);
 		f->data = NULL;
 		return NULL;
@@ -126,7 +143,7 @@ static const struct fetched *fetch(git_odb *odb, struct bundle *b, const git_oid
 }
 
 /* Read every entry of a directory of the record: blobs, and the blobs of its subdirectories. */
-static void fetch_directory(git_odb *odb, struct bundle *b, const struct fetched *dir, int depth)
+static void fetch_directory(struct source *src, struct bundle *b, const struct fetched *dir, int depth)
 {
 	struct tree_raw_entry e;
 	size_t pos = 0;
@@ -135,18 +152,18 @@ static void fetch_directory(git_odb *odb, struct bundle *b, const struct fetched
 	while (tree_raw_next(dir->data, dir->len, &pos, &e) == 1) {
 		git_oid_fromraw(&id, e.id);
 		if (e.mode == TREE_RAW_MODE_TREE && depth > 0) {
-			const struct fetched *sub = fetch(odb, b, &id, GIT_OBJECT_TREE);
+			const struct fetched *sub = fetch(src, b, &id, GIT_OBJECT_TREE);
 			if (sub != NULL)
-				fetch_directory(odb, b, sub, depth - 1);
+				fetch_directory(src, b, sub, depth - 1);
 		} else if (e.mode != TREE_RAW_MODE_TREE) {
-			fetch(odb, b, &id, GIT_OBJECT_BLOB);
+			fetch(src, b, &id, GIT_OBJECT_BLOB);
 		}
 	}
 }
 
 /* What the checks of record `index` will read: its commit, the trees down the path the record must
  * have (records/AA/BB/CC/DD), and everything in its directory. */
-static void fetch_record(git_odb *odb, struct bundle *b, size_t index, const git_oid *commit_id)
+static void fetch_record(struct source *src, struct bundle *b, size_t index, const git_oid *commit_id)
 {
 	const struct fetched *commit, *tree;
 	struct commit_raw c;
@@ -162,43 +179,53 @@ static void fetch_record(git_odb *odb, struct bundle *b, size_t index, const git
 			digits /= 100;
 		snprintf(names[level], sizeof(names[level]), "%02zu", digits % 100);
 	}
-	if ((commit = fetch(odb, b, commit_id, GIT_OBJECT_COMMIT)) == NULL)
+	if ((commit = fetch(src, b, commit_id, GIT_OBJECT_COMMIT)) == NULL)
 		return;
 	parsed =
 	        commit_raw_parse(&c, (const char *)commit->data, commit->len) == 0 && git_oid_fromstr(&id, c.tree) == 0;
 	commit_raw_free(&c);
 	if (!parsed)
 		return;
-	tree = fetch(odb, b, &id, GIT_OBJECT_TREE);
+	tree = fetch(src, b, &id, GIT_OBJECT_TREE);
 	for (int level = 0; level < 5 && tree != NULL; level++) {
 		if (tree_raw_find(tree->data, tree->len, names[level], &e) != 1 || e.mode != TREE_RAW_MODE_TREE)
 			return;
 		git_oid_fromraw(&id, e.id);
-		tree = fetch(odb, b, &id, GIT_OBJECT_TREE);
+		tree = fetch(src, b, &id, GIT_OBJECT_TREE);
 	}
 	if (tree != NULL)
-		fetch_directory(odb, b, tree, 1); /* record.xml, scenario.xml, signoffs/, attachments/ */
+		fetch_directory(src, b, tree, 1); /* record.xml, scenario.xml, signoffs/, attachments/ */
 }
 
-static int open_repository(const char *dir, git_repository **repo, git_odb **odb)
+static void close_source(struct source *src)
 {
-	git_odb_free(*odb);
-	git_repository_free(*repo);
-	*odb = NULL;
-	*repo = NULL;
-	if (git_repository_open_ext(repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
+	loose_raw_reader_free(src->loose);
+	git_odb_free(src->odb);
+	git_repository_free(src->repo);
+	memset(src, 0, sizeof(*src));
+}
+
+/* (Re)open the reader's repository; the loose objects' files are read directly only while the
+ * repository has no pack, because libgit2 asks the packs first (evidence/loose_raw.h). */
+static int open_source(const char *dir, struct source *src)
+{
+	close_source(src);
+	if (git_repository_open_ext(&src->repo, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) <
+	            0 ||
+	    git_repository_odb(&src->odb, src->repo) < 0)
 		return -1;
-	return git_repository_odb(odb, *repo) < 0 ? -1 : 0;
+	if (loose_raw_reader_for(src->repo, PREFETCH_OBJECT_BYTES_MAX, &src->loose) != 0)
+		src->loose = NULL; /* out of memory: libgit2 reads everything */
+	return 0;
 }
 
 static void *read_ahead(void *arg)
 {
 	struct reader *self = arg;
 	struct prefetch *pf = self->pf;
-	git_repository *repo = NULL;
-	git_odb *odb = NULL;
+	struct source src = {0};
 	size_t done = 0;
-	int ok = open_repository(pf->dir, &repo, &odb) == 0;
+	int ok = open_source(pf->dir, &src) == 0;
 
 	for (size_t index = self->first; ok && index < pf->count; index += READERS) {
 		struct bundle *b = &pf->slots[index % SLOTS];
@@ -215,18 +242,17 @@ static void *read_ahead(void *arg)
 		pthread_mutex_unlock(&pf->lock);
 		if (!ok)
 			break;
-		if (++done % READER_WINDOW == 0 && open_repository(pf->dir, &repo, &odb) != 0)
+		if (++done % READER_WINDOW == 0 && open_source(pf->dir, &src) != 0)
 			break; /* the checks read the rest themselves */
 		bundle_clear(b);
-		fetch_record(odb, b, index, &pf->history[index]);
+		fetch_record(&src, b, index, &pf->history[index]);
 		pthread_mutex_lock(&pf->lock);
 		b->ready = index + 1;
 		if (pf->checks_want != 0 && index >= pf->checks_want)
 			pthread_cond_broadcast(&pf->changed);
 		pthread_mutex_unlock(&pf->lock);
 	}
-	git_odb_free(odb);
-	git_repository_free(repo);
+	close_source(&src);
 	pthread_mutex_lock(&pf->lock);
 	pf->readers_done++;
 	pthread_cond_broadcast(&pf->changed);

@@ -16,6 +16,7 @@
 #include "common/hash.h"
 #include "common/init.h"
 #include "common/sshsig.h"
+#include "evidence/loose_raw.h"
 #include "evidence/store.h"
 #include "verifier/evidence_check.h"
 #include "helpers.h"
@@ -1253,6 +1254,75 @@ Test(verify_objects, corrupt_commit)
 	assert_codes(&o, codes);
 	free_outcome(&o);
 	free(path);
+	free_evidence(&e);
+}
+
+Test(verify_objects, commit_replaced_by_another_valid_commit)
+{
+	struct evidence e;
+	struct outcome o;
+	char *victim, *donor, *data;
+	size_t len;
+	static const char *const codes[] = {"object-corrupt", NULL};
+
+	/* The walk down the history reads commits from their files (evidence/loose_raw.c), which refuses
+	 * a well-formed commit under another's name by its hash; libgit2 then reads it and reports it. */
+	make_evidence(&e, "swapped-commit", "swapped-commit", 3, 0);
+	victim = object_path(&e, &e.commit[2]);
+	donor = object_path(&e, &e.commit[1]);
+	data = test_read_file(donor, &len);
+	overwrite(victim, data, len);
+	run_check(&e, NULL, NULL, &o);
+	assert_codes(&o, codes);
+	free_outcome(&o);
+	free(data);
+	free(victim);
+	free(donor);
+	free_evidence(&e);
+}
+
+Test(verify_objects, objects_behind_symbolic_links_are_still_read)
+{
+	struct evidence e;
+	git_oid blob;
+	char *paths[2], *moved;
+
+	/* libgit2 follows a link where the loose object reader does not: the object is then read
+	 * through libgit2, and the evidence is as sound as before. */
+	make_evidence(&e, "symlinked", "symlinked", 3, 0);
+	entry_at(e.repo, &e.commit[2], "records/00/00/00/02/record.xml", &blob);
+	paths[0] = object_path(&e, &blob);
+	paths[1] = object_path(&e, &e.commit[1]);
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert(asprintf(&moved, "%s/moved-%zu", dir, i) > 0);
+		cr_assert_eq(rename(paths[i], moved), 0);
+		cr_assert_eq(symlink(moved, paths[i]), 0);
+		free(moved);
+		free(paths[i]);
+	}
+	assert_clean(&e, 4, 0);
+	free_evidence(&e);
+}
+
+Test(verify_objects, a_packed_repository_is_read_through_libgit2)
+{
+	struct evidence e;
+	git_oid blob;
+	char *objects, *loose, hex[GIT_OID_HEXSZ + 1];
+
+	/* With a pack, libgit2 answers from it before the loose files, so nothing reads them directly;
+	 * more records than a reader's window, so the readers reopen the packed repository too. */
+	make_evidence(&e, "packed", "packed", 140, 1);
+	cr_assert_eq(test_run("git -C '%s' repack -a -d -q && git -C '%s' prune-packed", e.path, e.path), 0);
+	entry_at(e.repo, &e.commit[70], "records/00/00/00/70/record.xml", &blob);
+	git_oid_tostr(hex, sizeof(hex), &blob);
+	cr_assert(asprintf(&objects, "%s/objects", e.path) > 0);
+	cr_assert(asprintf(&loose, "%s/%.2s/%s", objects, hex, hex + 2) > 0);
+	cr_assert_eq(loose_raw_dir_has_packs(objects), 1);
+	cr_assert_neq(access(loose, F_OK), 0, "%s is packed, not loose", hex);
+	assert_clean(&e, 142, 1);
+	free(loose);
+	free(objects);
 	free_evidence(&e);
 }
 
