@@ -101,14 +101,27 @@ int loose_raw_dir_has_packs(const char *objects_dir)
 	return found;
 }
 
+int loose_raw_repository_has_packs(git_repository *repo)
+{
+	git_buf objects = {0};
+	int r;
+
+	if (git_repository_item_path(&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS) != 0)
+		return err_set(CER_ERR_IO, "the repository has no object directory");
+	r = loose_raw_dir_has_packs(objects.ptr);
+	git_buf_dispose(&objects);
+	return r;
+}
+
 int loose_raw_reader_for(git_repository *repo, size_t body_max, struct loose_raw_reader **out)
 {
 	git_buf objects = {0};
 	int r = 0;
 
 	*out = NULL;
-	if (git_repository_item_path(&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS) == 0 &&
-	    loose_raw_dir_has_packs(objects.ptr) == 0 && (r = loose_raw_reader_new(objects.ptr, body_max, out)) != 0)
+	if (loose_raw_repository_has_packs(repo) == 0 &&
+	    git_repository_item_path(&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS) == 0 &&
+	    (r = loose_raw_reader_new(objects.ptr, body_max, out)) != 0)
 		r = r == CER_ERR_NOMEM ? r : 0;
 	git_buf_dispose(&objects);
 	return r;

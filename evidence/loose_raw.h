@@ -39,6 +39,10 @@ void loose_raw_reader_free(struct loose_raw_reader *reader);
  * listed for any reason other than not existing. */
 __attribute__((warn_unused_result)) int loose_raw_dir_has_packs(const char *objects_dir);
 
+/* 1 when `repo`'s object directory holds a pack, 0 when it holds none, CER_ERR_IO when it cannot
+ * tell (loose_raw_dir_has_packs). */
+__attribute__((warn_unused_result)) int loose_raw_repository_has_packs(git_repository *repo);
+
 /* A reader for `repo`'s object directory when it has no pack, else (or when it cannot tell) none:
  * *out is NULL and the caller reads through libgit2. Returns CER_ERR_NOMEM only. */
 __attribute__((warn_unused_result)) int loose_raw_reader_for(git_repository *repo, size_t body_max,

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/encoding.h"
 #include "common/error.h"
 #include "common/file.h"
 #include "common/hash.h"
@@ -191,8 +192,7 @@ void evidence_signoff_name(const struct sshkey_public *key, char out[64 + sizeof
 	uint8_t fp[32];
 
 	sshkey_fingerprint(key, fp);
-	for (size_t i = 0; i < 32; i++)
-		snprintf(out + 2 * i, 3, "%02x", fp[i]);
+	hex_encode(fp, sizeof(fp), out);
 	memcpy(out + 64, EVIDENCE_SIGNOFF_SUFFIX, sizeof(EVIDENCE_SIGNOFF_SUFFIX));
 }
 

@@ -893,7 +893,7 @@ int evidence_check(const char *dir, const struct evidence_check_options *options
 		goto out;
 	}
 	if ((r = collect_history(&rp, &tip, &history, &count)) != 0 || (r = sigcheck_start(&rp.sigcheck)) != 0 ||
-	    (r = prefetch_start(dir, history, rp.stop ? 0 : count, &rp.prefetch)) != 0 ||
+	    (r = prefetch_start(rp.repo, dir, history, rp.stop ? 0 : count, &rp.prefetch)) != 0 ||
 	    (r = prefetch_attach(rp.prefetch, rp.repo)) != 0)
 		goto out;
 	for (size_t i = 0; i < count && !rp.stop; i++) {

@@ -362,12 +362,12 @@ void prefetch_reach(struct prefetch *pf, size_t index)
 	pthread_mutex_unlock(&pf->lock);
 }
 
-int prefetch_start(const char *dir, const git_oid *history, size_t count, struct prefetch **out)
+int prefetch_start(git_repository *repo, const char *dir, const git_oid *history, size_t count, struct prefetch **out)
 {
 	struct prefetch *pf;
 
 	*out = NULL;
-	if (cpus_usable() < 2 || count == 0)
+	if (cpus_usable() < 2 || count == 0 || loose_raw_repository_has_packs(repo) != 0)
 		return 0;
 	if ((pf = calloc(1, sizeof(*pf))) == NULL || (pf->dir = strdup(dir)) == NULL) {
 		free(pf);

@@ -23,11 +23,15 @@
 
 struct prefetch;
 
-/* Start reading records 0..count-1, whose commits are history[0..count-1] (borrowed: it must
- * outlive the prefetch). *out is NULL, and everything below does nothing, when the process may use
- * one CPU only. */
-__attribute__((warn_unused_result)) int prefetch_start(const char *dir, const git_oid *history, size_t count,
-                                                       struct prefetch **out);
+/* Start reading records 0..count-1 of the repository at `dir` (`repo`, the checking thread's
+ * handle on it), whose commits are history[0..count-1] (borrowed: it must outlive the prefetch).
+ * *out is NULL, and everything below does nothing, when the process may use one CPU only, or when
+ * the repository has a pack: libgit2 shares a pack between the repositories of a process, and with
+ * readers holding it open it is never let go, so its index (28 bytes per object) and its cache of
+ * delta bases (up to 16 MiB) would stay in memory for the whole run; reading a pack is cheap
+ * enough for the checking thread alone (bench/README.md, "Cores"). */
+__attribute__((warn_unused_result)) int prefetch_start(git_repository *repo, const char *dir, const git_oid *history,
+                                                       size_t count, struct prefetch **out);
 
 /* Let `repo` (the checking thread's; after each reopening too) answer from the read-ahead. */
 __attribute__((warn_unused_result)) int prefetch_attach(struct prefetch *pf, git_repository *repo);

@@ -1310,8 +1310,9 @@ Test(verify_objects, a_packed_repository_is_read_through_libgit2)
 	git_oid blob;
 	char *objects, *loose, hex[GIT_OID_HEXSZ + 1];
 
-	/* With a pack, libgit2 answers from it before the loose files, so nothing reads them directly;
-	 * more records than a reader's window, so the readers reopen the packed repository too. */
+	/* With a pack, libgit2 answers from it before the loose files, so nothing reads them directly,
+	 * and there is no read-ahead (verifier/prefetch.h); more records than the checks' window, so
+	 * the checking thread reopens the packed repository too. */
 	make_evidence(&e, "packed", "packed", 140, 1);
 	cr_assert_eq(test_run("git -C '%s' repack -a -d -q && git -C '%s' prune-packed", e.path, e.path), 0);
 	entry_at(e.repo, &e.commit[70], "records/00/00/00/70/record.xml", &blob);
