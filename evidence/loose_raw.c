@@ -38,7 +38,7 @@ int loose_raw_reader_new(const char *objects_dir, size_t body_max, struct loose_
 	struct loose_raw_reader *r;
 
 	*out = NULL;
-	if (body_max > SIZE_MAX / 2)
+	if (body_max > LOOSE_RAW_BODY_LIMIT)
 		return err_set(CER_ERR_USAGE, "loose object limit too large");
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return err_set(CER_ERR_NOMEM, "out of memory");

@@ -22,14 +22,17 @@
 #include <git2/types.h>
 
 #define LOOSE_RAW_ID_BYTES 20
+/* The largest body a reader may be asked to allow: zlib counts in 32 bits. */
+#define LOOSE_RAW_BODY_LIMIT (1u << 30)
 
 /* One per thread: its zlib stream, its file buffer and its directory are reused from object to
  * object. */
 struct loose_raw_reader;
 
 /* A reader for the repository whose object directory is `objects_dir` (".../objects"), or for
- * decoding only (loose_raw_decode) when it is NULL. Bodies up to `body_max` bytes; larger objects
- * are refused. CER_ERR_IO when the directory cannot be opened, CER_ERR_NOMEM. */
+ * decoding only (loose_raw_decode) when it is NULL. Bodies up to `body_max` bytes (at most
+ * LOOSE_RAW_BODY_LIMIT); larger objects are refused. CER_ERR_IO when the directory cannot be
+ * opened, CER_ERR_USAGE for a limit over LOOSE_RAW_BODY_LIMIT, CER_ERR_NOMEM. */
 __attribute__((warn_unused_result)) int loose_raw_reader_new(const char *objects_dir, size_t body_max,
                                                              struct loose_raw_reader **out);
 void loose_raw_reader_free(struct loose_raw_reader *reader);

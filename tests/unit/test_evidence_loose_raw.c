@@ -427,3 +427,14 @@ Test(loose_raw, a_directory_that_is_not_there)
 	cr_assert(strstr(err_message(), "/nonexistent/objects") != NULL, "%s", err_message());
 	cr_assert_eq(loose_raw_dir_has_packs("/nonexistent/objects"), 0);
 }
+
+Test(loose_raw, a_limit_zlib_cannot_count_is_refused)
+{
+	struct loose_raw_reader *reader = (struct loose_raw_reader *)1;
+
+	cr_assert_eq(loose_raw_reader_new(NULL, (size_t)LOOSE_RAW_BODY_LIMIT + 1, &reader), CER_ERR_USAGE);
+	cr_assert_null(reader);
+	cr_assert(strstr(err_message(), "limit too large") != NULL, "%s", err_message());
+	cr_assert_eq(loose_raw_reader_new(NULL, LOOSE_RAW_BODY_LIMIT, &reader), 0);
+	loose_raw_reader_free(reader);
+}
