@@ -235,8 +235,8 @@ Test(actions, one_open_ceremony_goes_on_after_a_record_became_pending)
 Test(actions, sign_offs_given_at_the_same_moment_both_land)
 {
 	struct signer *alice[1] = {keys.signer[TEST_ALICE]}, *bob[1] = {keys.signer[TEST_BOB]},
-	              *carol[1] = {keys.signer[TEST_CAROL]}, *room_signers[2] = {keys.signer[TEST_ALICE],
-	                                                                         keys.signer[TEST_BOB]};
+	              *carol[1] = {keys.signer[TEST_CAROL]},
+	              *room_signers[2] = {keys.signer[TEST_ALICE], keys.signer[TEST_BOB]};
 	struct ceremony *second = NULL, *third = NULL;
 	char *photo = NULL, *log = NULL, *attach[2];
 	struct step_input open = {.attachments = (const char *const *)attach, .attachment_count = 2, .confirmed = 1};
