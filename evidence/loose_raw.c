@@ -250,20 +250,24 @@ int loose_raw_read(struct loose_raw_reader *r, const uint8_t id[LOOSE_RAW_ID_BYT
 		name[2 + 2 * i] = hex[id[i] & 15];
 	}
 	name[sizeof(name) - 1] = '\0';
-	/* No link is followed and nothing waits: a FIFO opens at once and is then refused. */
-	fd = openat(r->objects_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	/* Nothing waits: a FIFO (or a link to one) opens at once and is then refused. A link to a
+	 * regular file is followed, as libgit2 and git follow it: what counts is that the bytes hash to
+	 * the name. */
+	fd = openat(r->objects_fd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)
 			return err_set(CER_ERR_NOT_FOUND, "loose object %s: no such file", name);
-		if (e == ELOOP)
-			return err_set(CER_ERR_FORMAT, "loose object %s: a symbolic link", name);
-		return err_set(CER_ERR_IO, "loose object %s: %s", name, strerror(e));
+		return err_set(e == EISDIR ? CER_ERR_UNSUPPORTED : CER_ERR_IO, "loose object %s: %s", name,
+		               e == EISDIR ? "not a regular file" : strerror(e));
 	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > r->file_max) {
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(CER_ERR_FORMAT, "loose object %s: not a regular file of at most %zu bytes", name,
-		               r->file_max);
+		return err_set(CER_ERR_UNSUPPORTED, "loose object %s: not a regular file", name);
+	}
+	if ((uint64_t)st.st_size > r->file_max) {
+		close(fd);
+		return err_set(CER_ERR_FORMAT, "loose object %s: a file of more than %zu bytes", name, r->file_max);
 	}
 	for (;;) {
 		ssize_t n = read(fd, r->file + used, r->file_max + 1 - used);

@@ -8,8 +8,9 @@
  * "TYPE SP SIZE NUL BODY", TYPE one of commit, tree, blob, tag, SIZE the body's length in decimal.
  * What is read here is held to at least libgit2's rules and is then named by its bytes: the SHA-1
  * of the inflated stream must be the id asked for. So whatever this module returns, libgit2 would
- * have returned the same bytes; whatever it refuses, the caller reads through libgit2, which then
- * judges the object. It never decides a verdict by itself.
+ * have returned the same bytes; a file it refuses for its contents, the caller reads through
+ * libgit2, which then judges the object. A file that is not a regular file it refuses without
+ * waiting on it, where libgit2 would wait for ever on a FIFO (verifier/loose_odb.h).
  *
  * Only for a repository without packs (loose_raw_dir_has_packs): libgit2 asks the packs before the
  * loose objects, and an object can be in both. */
@@ -52,10 +53,14 @@ __attribute__((warn_unused_result)) int loose_raw_reader_for(git_repository *rep
                                                              struct loose_raw_reader **out);
 
 /* The body of object `id` read from its loose file, of type *type, in a new buffer (*body, freed by
- * the caller, NUL-terminated after its *len bytes). Returns 0, or:
- *   CER_ERR_NOT_FOUND  no file for it (the object is missing, or packed);
- *   CER_ERR_FORMAT     a file that is refused: not a regular file (a symbolic link, a FIFO...),
- *                      larger than the reader's limit allows, or not decodable (loose_raw_decode);
+ * the caller, NUL-terminated after its *len bytes). A symbolic link to a regular file is followed.
+ * Returns 0, or:
+ *   CER_ERR_NOT_FOUND    no file for it (the object is missing, or packed);
+ *   CER_ERR_UNSUPPORTED  not a regular file (a FIFO, a device, a directory, a link to one): opening
+ *                        it never waits, and nothing should read it (libgit2 would wait on a FIFO
+ *                        for ever);
+ *   CER_ERR_FORMAT       a regular file refused: larger than the reader's limit allows, or not
+ *                        decodable (loose_raw_decode); libgit2 may still read it and judge it;
  *   CER_ERR_IO, CER_ERR_NOMEM. */
 __attribute__((warn_unused_result)) int loose_raw_read(struct loose_raw_reader *reader,
                                                        const uint8_t id[LOOSE_RAW_ID_BYTES], git_object_t *type,

@@ -16,6 +16,7 @@
 #include "evidence/scenario.h"
 #include "evidence/script.h"
 #include "evidence/store.h"
+#include "verifier/loose_odb.h"
 #include "verifier/prefetch.h"
 #include "verifier/sigcheck.h"
 
@@ -67,11 +68,18 @@ struct replay {
 
 /* ---- history ---- */
 
+/* The repository, its loose objects read through verifier/loose_odb.h. */
 static int open_repository(const char *dir, git_repository **out)
 {
+	int r;
+
 	if (git_repository_open_ext(out, dir, GIT_REPOSITORY_OPEN_NO_SEARCH | GIT_REPOSITORY_OPEN_BARE, NULL) < 0)
 		return err_context(git_error_to_cer(CER_ERR_FORMAT, dir), "not an evidence repository");
-	return 0;
+	if ((r = loose_odb_attach(*out)) != 0) {
+		git_repository_free(*out);
+		*out = NULL;
+	}
+	return r;
 }
 
 /* Drop libgit2's object cache (see REPLAY_WINDOW). The caller holds no git object across the call. */

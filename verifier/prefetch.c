@@ -109,7 +109,7 @@ static int read_bounded(struct source *src, const git_oid *id, git_object_t expe
 		if (r == 0)
 			return type == expected ? 0 : -1;
 		if (r != CER_ERR_NOT_FOUND)
-			return -1; /* refused: the checks read it through libgit2, which judges it */
+			return -1; /* refused: the checks read it themselves and judge it */
 	}
 	if (git_odb_read_header(&size, &type, src->odb, id) < 0 || type != expected ||
 	    size > PREFETCH_OBJECT_BYTES_MAX || git_odb_read(&obj, src->odb, id) < 0)

@@ -1304,6 +1304,52 @@ Test(verify_objects, objects_behind_symbolic_links_are_still_read)
 	free_evidence(&e);
 }
 
+/* A FIFO planted where a loose object should be: libgit2 alone would wait on it for ever. */
+static void plant_fifo(const char *path)
+{
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0644), 0);
+}
+
+Test(verify_objects, a_fifo_for_a_record_blob_is_reported_not_waited_on, .timeout = 60)
+{
+	struct evidence e;
+	struct outcome o;
+	git_oid blob;
+	char *path;
+	static const char *const codes[] = {"object-corrupt", NULL};
+
+	make_evidence(&e, "fifo-blob", "fifo-blob", 3, 0);
+	entry_at(e.repo, &e.commit[2], "records/00/00/00/02/record.xml", &blob);
+	path = object_path(&e, &blob);
+	plant_fifo(path);
+	run_check(&e, NULL, NULL, &o);
+	assert_codes(&o, codes);
+	assert_finding_at(&o, "object-corrupt", 2);
+	cr_assert(strstr(o.text, "not a regular file") != NULL, "%s", o.text);
+	free_outcome(&o);
+	free(path);
+	free_evidence(&e);
+}
+
+Test(verify_objects, a_fifo_for_a_commit_is_reported_not_waited_on, .timeout = 60)
+{
+	struct evidence e;
+	struct outcome o;
+	char *path;
+	static const char *const codes[] = {"object-corrupt", NULL};
+
+	make_evidence(&e, "fifo-commit", "fifo-commit", 3, 0);
+	path = object_path(&e, &e.commit[1]);
+	plant_fifo(path);
+	run_check(&e, NULL, NULL, &o);
+	assert_codes(&o, codes);
+	cr_assert(strstr(o.text, "not a regular file") != NULL, "%s", o.text);
+	free_outcome(&o);
+	free(path);
+	free_evidence(&e);
+}
+
 Test(verify_objects, a_packed_repository_is_read_through_libgit2)
 {
 	struct evidence e;
