@@ -1,6 +1,6 @@
-/* A loose Git object read from its file without libgit2, for the verifier's hot paths: the reader
- * threads that fetch each record's objects ahead of the checks (verifier/prefetch.c) and the walk
- * down the history (verifier/evidence_check.c). libgit2 opens each loose object twice when its size
+/* A loose Git object read from its file without libgit2, for the verifier: the reader threads that
+ * fetch each record's objects ahead of the checks (verifier/prefetch.c) and the checking thread's
+ * own reads (verifier/loose_odb.c). libgit2 opens each loose object twice when its size
  * must be known before it is inflated (git_odb_read_header, then git_odb_read) and resolves the
  * whole path at each step; on a repository of loose objects that was most of verify's reading.
  *

@@ -170,46 +170,15 @@ static int read_object(struct replay *rp, const git_oid *id, git_object_t type, 
 	return 0;
 }
 
-/* A commit's bytes (a new buffer): from its loose file when `loose` can read it (evidence/loose_raw.h:
- * the walk below is the one part of verify no other thread can take, and libgit2 would open each
- * file twice), else through libgit2, which then judges it. */
-static int read_commit_bytes(struct replay *rp, struct loose_raw_reader *loose, const git_oid *id, uint8_t **data,
-                             size_t *len)
-{
-	git_odb_object *obj = NULL;
-	git_object_t type;
-	int r;
-
-	if (loose != NULL && loose_raw_read(loose, id->id, &type, data, len) == 0) {
-		if (type == GIT_OBJECT_COMMIT)
-			return 0;
-		free(*data); /* libgit2 below says what it is */
-	}
-	*data = NULL;
-	if ((r = read_object(rp, id, GIT_OBJECT_COMMIT, &obj)) != 0)
-		return r;
-	*len = git_odb_object_size(obj);
-	if ((*data = malloc(*len + 1)) == NULL)
-		r = err_set(CER_ERR_NOMEM, "out of memory");
-	else
-		memcpy(*data, git_odb_object_data(obj), *len);
-	git_odb_object_free(obj);
-	return r;
-}
-
 /* Walk from the tip to the root by first parents, oldest last; refuse merges. */
 static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out, size_t *count_out)
 {
 	git_oid *ids = NULL, current = *tip;
 	size_t count = 0, cap = 0;
-	struct loose_raw_reader *loose = NULL;
-	int r;
+	int r = 0;
 
-	if ((r = loose_raw_reader_for(rp->repo, COMMIT_RAW_MAX, &loose)) != 0)
-		return r;
 	for (;;) {
-		uint8_t *data = NULL;
-		size_t len = 0;
+		git_odb_object *obj = NULL;
 		struct commit_raw c;
 		char hex[GIT_OID_HEXSZ + 1];
 
@@ -232,20 +201,18 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 		}
 		if (count > 0 && count % rp->window == 0 && (r = refresh_repository(rp)) != 0) {
 			free(ids); /* could not run at all: not a finding, and no partial history */
-			loose_raw_reader_free(loose);
 			*out = NULL;
 			*count_out = 0;
 			return r;
 		}
-		if ((r = read_commit_bytes(rp, loose, &current, &data, &len)) != 0) {
-			r = r == CER_ERR_NOMEM ? r
-			                       : findings_add(rp->findings, "object-corrupt", FINDING_NO_RECORD, hex,
-			                                      "commit cannot be read: %s", err_message());
+		if (read_object(rp, &current, GIT_OBJECT_COMMIT, &obj) != 0) {
+			r = findings_add(rp->findings, "object-corrupt", FINDING_NO_RECORD, hex,
+			                 "commit cannot be read: %s", err_message());
 			rp->stop = 1;
 			break;
 		}
-		r = commit_raw_parse(&c, (const char *)data, len);
-		free(data);
+		r = commit_raw_parse(&c, git_odb_object_data(obj), git_odb_object_size(obj));
+		git_odb_object_free(obj);
 		if (r != 0) {
 			r = findings_add(rp->findings, "commit-malformed", FINDING_NO_RECORD, hex, "%s", err_message());
 			rp->stop = 1;
@@ -265,7 +232,6 @@ static int collect_history(struct replay *rp, const git_oid *tip, git_oid **out,
 		if (r != 0 || rp->stop || parents == 0)
 			break;
 	}
-	loose_raw_reader_free(loose);
 	if (r != 0 && r != CER_ERR_NOMEM)
 		r = 0;
 	/* Oldest first. */
