@@ -13,6 +13,9 @@
 /* The worker sleeps until this many checks are queued (or the queue is flushed): one wake-up per
  * batch rather than per signature. */
 #define BATCH 64
+/* Two workers: when the readers or the checking thread wait (a page read from disk, a record not
+ * yet read), the second one takes the idle core, and the signature checks are most of the work. */
+#define WORKERS 2
 
 struct job {
 	uint8_t data[SIGCHECK_DATA_MAX];
@@ -29,8 +32,8 @@ struct failure {
 };
 
 struct sigcheck {
-	int threaded;
-	pthread_t worker;
+	size_t threaded; /* workers started */
+	pthread_t workers[WORKERS];
 	pthread_mutex_t lock;
 	pthread_cond_t not_empty, not_full, drained;
 	struct job *queue; /* QUEUE_SLOTS */
@@ -75,15 +78,15 @@ static void *work(void *arg)
 		job = sc->queue[sc->head];
 		sc->head = (sc->head + 1) % QUEUE_SLOTS;
 		sc->count--;
-		sc->busy = 1;
+		sc->busy++;
 		pthread_cond_signal(&sc->not_full);
 		pthread_mutex_unlock(&sc->lock);
 		int ok = check(&job);
 		pthread_mutex_lock(&sc->lock);
 		if (!ok)
 			record_failure(sc, &job);
-		sc->busy = 0;
-		if (sc->count == 0)
+		sc->busy--;
+		if (sc->count == 0 && sc->busy == 0)
 			pthread_cond_broadcast(&sc->drained);
 	}
 	pthread_mutex_unlock(&sc->lock);
@@ -107,9 +110,9 @@ int sigcheck_start(struct sigcheck **out)
 	pthread_cond_init(&sc->not_empty, NULL);
 	pthread_cond_init(&sc->not_full, NULL);
 	pthread_cond_init(&sc->drained, NULL);
-	/* One worker is enough: with the readers (verifier/prefetch.c) and the checking thread it keeps
-	 * two cores busy. */
-	sc->threaded = cpus_usable() > 1 && pthread_create(&sc->worker, NULL, work, sc) == 0;
+	if (cpus_usable() > 1)
+		while (sc->threaded < WORKERS && pthread_create(&sc->workers[sc->threaded], NULL, work, sc) == 0)
+			sc->threaded++;
 	*out = sc;
 	return 0;
 }
@@ -144,8 +147,8 @@ int sigcheck_submit(struct sigcheck *sc, const uint8_t *data, size_t len, const 
 	job->serial = sc->submitted++;
 	job->tag = *tag;
 	sc->count++;
-	if (sc->count == BATCH)
-		pthread_cond_signal(&sc->not_empty);
+	if (sc->count % BATCH == 0 && sc->count <= WORKERS * BATCH)
+		pthread_cond_signal(&sc->not_empty); /* a batch for one more worker */
 	pthread_mutex_unlock(&sc->lock);
 	return 0;
 }
@@ -164,7 +167,7 @@ int sigcheck_finish(struct sigcheck *sc, int (*failed)(void *ctx, const struct s
 	if (sc->threaded) {
 		pthread_mutex_lock(&sc->lock);
 		sc->flushing = 1;
-		pthread_cond_signal(&sc->not_empty);
+		pthread_cond_broadcast(&sc->not_empty);
 		while (sc->count > 0 || sc->busy)
 			pthread_cond_wait(&sc->drained, &sc->lock);
 		sc->flushing = 0;
@@ -188,7 +191,8 @@ void sigcheck_free(struct sigcheck *sc)
 		sc->stopping = 1;
 		pthread_cond_broadcast(&sc->not_empty);
 		pthread_mutex_unlock(&sc->lock);
-		pthread_join(sc->worker, NULL);
+		for (size_t i = 0; i < sc->threaded; i++)
+			pthread_join(sc->workers[i], NULL);
 	}
 	pthread_mutex_destroy(&sc->lock);
 	pthread_cond_destroy(&sc->not_empty);

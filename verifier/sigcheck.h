@@ -1,5 +1,5 @@
-/* Ed25519 checks on the second core: the verifier reads, parses and hashes on its thread and
- * hands each signature's final check (the costly part) to a worker through a bounded queue, so
+/* Ed25519 checks on other cores: the verifier reads, parses and hashes on its thread and hands each
+ * signature's final check (the costly part) to two workers through a bounded queue, so
  * verification costs about what the signature checks alone cost (bench/README.md).
  *
  * The result does not depend on the scheduling: every failure is reported, in submission order,
@@ -23,8 +23,8 @@ struct sigcheck_tag {
 
 struct sigcheck;
 
-/* Start the checker (a worker thread when the process may use more than one CPU, verifier/cpus.h; else checks run
- * at once on the caller's thread). */
+/* Start the checker (worker threads when the process may use more than one CPU, verifier/cpus.h; else checks
+ * run at once on the caller's thread). */
 __attribute__((warn_unused_result)) int sigcheck_start(struct sigcheck **out);
 
 /* Queue one check of `sig` by `public_key` over `data` (copied; at most SIGCHECK_DATA_MAX bytes). */
@@ -39,7 +39,7 @@ __attribute__((warn_unused_result)) int sigcheck_finish(struct sigcheck *sc,
                                                         int (*failed)(void *ctx, const struct sigcheck_tag *tag),
                                                         void *ctx, size_t *dropped);
 
-/* Stops the worker; safe on NULL and after sigcheck_finish(). */
+/* Stops the workers; safe on NULL and after sigcheck_finish(). */
 void sigcheck_free(struct sigcheck *sc);
 
 #endif
