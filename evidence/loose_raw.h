@@ -1,6 +1,6 @@
 /* A loose Git object read from its file without libgit2, for the verifier: the reader threads that
  * fetch each record's objects ahead of the checks (verifier/prefetch.c) and the checking thread's
- * own reads (verifier/loose_odb.c). libgit2 opens each loose object twice when its size
+ * own reads (evidence/loose_odb.c). libgit2 opens each loose object twice when its size
  * must be known before it is inflated (git_odb_read_header, then git_odb_read) and resolves the
  * whole path at each step; on a repository of loose objects that was most of verify's reading.
  *
@@ -10,7 +10,7 @@
  * of the inflated stream must be the id asked for. So whatever this module returns, libgit2 would
  * have returned the same bytes; a file it refuses for its contents, the caller reads through
  * libgit2, which then judges the object. A file that is not a regular file it refuses without
- * waiting on it, where libgit2 would wait for ever on a FIFO (verifier/loose_odb.h).
+ * waiting on it, where libgit2 would wait for ever on a FIFO (evidence/loose_odb.h).
  *
  * Only for a repository without packs (loose_raw_dir_has_packs): libgit2 asks the packs before the
  * loose objects, and an object can be in both. */

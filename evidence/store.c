@@ -18,6 +18,7 @@
 #include "common/sshsig.h"
 #include "common/git_error.h"
 #include "common/git_safety.h"
+#include "evidence/loose_odb.h"
 #include "evidence/store_internal.h"
 
 int (*evidence_fault_hook)(enum evidence_append_step step) = NULL;
@@ -137,6 +138,11 @@ int evidence_store_open(struct evidence_store **out, const char *dir)
 		evidence_store_free(store);
 		return err_set(CER_ERR_FORMAT, "%s: not an evidence repository (a work tree, not a bare repository)",
 		               dir);
+	}
+	/* A FIFO planted as a loose object is then an error, not a wait for ever (evidence/loose_odb.h). */
+	if ((r = loose_odb_attach(store->repo)) != 0) {
+		evidence_store_free(store);
+		return r;
 	}
 	*out = store;
 	return 0;

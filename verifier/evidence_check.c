@@ -16,7 +16,7 @@
 #include "evidence/scenario.h"
 #include "evidence/script.h"
 #include "evidence/store.h"
-#include "verifier/loose_odb.h"
+#include "evidence/loose_odb.h"
 #include "verifier/prefetch.h"
 #include "verifier/sigcheck.h"
 
@@ -68,7 +68,7 @@ struct replay {
 
 /* ---- history ---- */
 
-/* The repository, its loose objects read through verifier/loose_odb.h. */
+/* The repository, its loose objects read through evidence/loose_odb.h. */
 static int open_repository(const char *dir, git_repository **out)
 {
 	int r;

@@ -393,6 +393,27 @@ static struct signer *const *alice_bob(void)
 	return signers;
 }
 
+Test(store_refuse, a_fifo_planted_as_the_tip_is_an_error_not_a_wait)
+{
+	char *repo_dir = path_in("evidence"), hex[GIT_OID_HEXSZ + 1], *object = NULL;
+	struct evidence_store *store = test_store_make(repo_dir, &keys, "fifo", 1, 0);
+	struct evidence_tip tip;
+
+	/* libgit2 alone would block in open() for ever (evidence/loose_odb.h). */
+	cr_assert_eq(evidence_tip(store, &tip, NULL, NULL), 0);
+	evidence_store_free(store);
+	git_oid_tostr(hex, sizeof(hex), &tip.commit);
+	cr_assert(asprintf(&object, "%s/objects/%.2s/%s", repo_dir, hex, hex + 2) > 0);
+	cr_assert_eq(unlink(object), 0);
+	cr_assert_eq(mkfifo(object, 0644), 0);
+	cr_assert_eq(evidence_store_open(&store, repo_dir), 0, "%s", err_message());
+	cr_assert_neq(evidence_tip(store, &tip, NULL, NULL), 0);
+	cr_assert(strstr(err_message(), "not a regular file") != NULL, "%s", err_message());
+	evidence_store_free(store);
+	free(object);
+	free(repo_dir);
+}
+
 Test(store_refuse, wrong_sequence)
 {
 	struct refusal_fixture f;

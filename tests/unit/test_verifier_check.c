@@ -1265,7 +1265,7 @@ Test(verify_objects, commit_replaced_by_another_valid_commit)
 	size_t len;
 	static const char *const codes[] = {"object-corrupt", NULL};
 
-	/* Loose objects are read from their files (verifier/loose_odb.c), which refuses a well-formed
+	/* Loose objects are read from their files (evidence/loose_odb.c), which refuses a well-formed
 	 * commit under another's name by its hash; libgit2 then reads it and reports it. */
 	make_evidence(&e, "swapped-commit", "swapped-commit", 3, 0);
 	victim = object_path(&e, &e.commit[2]);

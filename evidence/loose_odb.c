@@ -1,4 +1,4 @@
-#include "verifier/loose_odb.h"
+#include "evidence/loose_odb.h"
 
 #include <stdlib.h>
 #include <string.h>
