@@ -257,17 +257,17 @@ int loose_raw_read(struct loose_raw_reader *r, const uint8_t id[LOOSE_RAW_ID_BYT
 	if (fd < 0) {
 		e = errno;
 		if (e == ENOENT)
-			return err_set(CER_ERR_NOT_FOUND, "loose object %s: no such file", name);
-		return err_set(e == EISDIR ? CER_ERR_UNSUPPORTED : CER_ERR_IO, "loose object %s: %s", name,
+			return err_set(CER_ERR_NOT_FOUND, "objects/%s: no such file", name);
+		return err_set(e == EISDIR ? CER_ERR_UNSUPPORTED : CER_ERR_IO, "objects/%s: %s", name,
 		               e == EISDIR ? "not a regular file" : strerror(e));
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
-		return err_set(CER_ERR_UNSUPPORTED, "loose object %s: not a regular file", name);
+		return err_set(CER_ERR_UNSUPPORTED, "objects/%s: not a regular file", name);
 	}
 	if ((uint64_t)st.st_size > r->file_max) {
 		close(fd);
-		return err_set(CER_ERR_FORMAT, "loose object %s: a file of more than %zu bytes", name, r->file_max);
+		return err_set(CER_ERR_FORMAT, "objects/%s: a file of more than %zu bytes", name, r->file_max);
 	}
 	for (;;) {
 		ssize_t n = read(fd, r->file + used, r->file_max + 1 - used);
@@ -276,13 +276,15 @@ int loose_raw_read(struct loose_raw_reader *r, const uint8_t id[LOOSE_RAW_ID_BYT
 		if (n < 0) {
 			e = errno;
 			close(fd);
-			return err_set(CER_ERR_IO, "loose object %s: %s", name, strerror(e));
+			return err_set(CER_ERR_IO, "objects/%s: %s", name, strerror(e));
 		}
 		if (n == 0 || (used += (size_t)n) > r->file_max)
 			break;
 	}
 	close(fd);
 	if (used > r->file_max)
-		return err_set(CER_ERR_FORMAT, "loose object %s: larger than %zu bytes", name, r->file_max);
-	return loose_raw_decode(r, r->file, used, id, type, body, len);
+		return err_set(CER_ERR_FORMAT, "objects/%s: larger than %zu bytes", name, r->file_max);
+	if ((e = loose_raw_decode(r, r->file, used, id, type, body, len)) != 0)
+		return err_context(e, "objects/%s", name);
+	return 0;
 }
