@@ -119,9 +119,8 @@ int loose_raw_reader_for(git_repository *repo, size_t body_max, struct loose_raw
 	int r = 0;
 
 	*out = NULL;
-	if (loose_raw_repository_has_packs(repo) == 0 &&
-	    git_repository_item_path(&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS) == 0 &&
-	    (r = loose_raw_reader_new(objects.ptr, body_max, out)) != 0)
+	if (git_repository_item_path(&objects, repo, GIT_REPOSITORY_ITEM_OBJECTS) == 0 &&
+	    loose_raw_dir_has_packs(objects.ptr) == 0 && (r = loose_raw_reader_new(objects.ptr, body_max, out)) != 0)
 		r = r == CER_ERR_NOMEM ? r : 0;
 	git_buf_dispose(&objects);
 	return r;
